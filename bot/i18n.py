@@ -1,0 +1,51 @@
+"""Reply texts: one catalogue per language (bot/locales/*.yaml), and a language guess."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+_LOCALES = Path(__file__).parent / "locales"
+DEFAULT_LANG = "en"
+
+_SPANISH_HINTS = re.compile(
+    r"[¿¡ñáéíóú]|\b(quien|quienes|es|el|la|los|las|para|con|hablo|sobre|punto|de|del|"
+    r"contacto|encarga|encargado|ayuda|hola|por|favor|que|cual|donde|responsable|"
+    r"lleva|gestiona|temas?|quiero|necesito|hablar|preguntar)\b"
+)
+_ENGLISH_HINTS = re.compile(
+    r"\b(who|whom|is|the|for|what|owns|handles|about|talk|speak|contact|of|do|i|"
+    r"help|hello|hi|please|runs|manages|in|charge|responsible|point|ask|need)\b"
+)
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    path = _LOCALES / f"{lang}.yaml"
+    if not path.exists():
+        path = _LOCALES / f"{DEFAULT_LANG}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def languages() -> list[str]:
+    return sorted(p.stem for p in _LOCALES.glob("*.yaml"))
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The text for key in lang (falling back to English), with values filled in."""
+    text = catalogue(lang).get(key) or catalogue(DEFAULT_LANG)[key]
+    return text.format(**values) if values else text
+
+
+def detect_language(text: str, default: str = DEFAULT_LANG) -> str:
+    """Spanish when the message has more Spanish than English markers, else default."""
+    lowered = text.lower()
+    spanish = len(_SPANISH_HINTS.findall(lowered))
+    english = len(_ENGLISH_HINTS.findall(lowered))
+    if spanish > english:
+        return "es"
+    if english > spanish:
+        return "en"
+    return default

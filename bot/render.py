@@ -1,0 +1,63 @@
+"""Plain-text rendering of replies; adapters pass how to mention, link and escape."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.i18n import t
+from bot.messages import PersonView, Reply, ReplyKind, TopicAnswer
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one platform writes a person, a channel and user-supplied text."""
+
+    mention: Callable[[PersonView], str] = lambda p: p.name
+    channel: Callable[[str], str] = lambda c: c if c.startswith("#") else f"#{c}"
+    escape: Callable[[str], str] = _identity
+
+
+PLAIN = Style()
+
+
+def render_text(reply: Reply, style: Style = PLAIN) -> str:
+    lang = reply.lang
+    if reply.kind is ReplyKind.answer and reply.answer is not None:
+        return "\n".join(answer_lines(reply.answer, lang, style))
+    if reply.kind is ReplyKind.suggestions:
+        topics = t(lang, "suggestions_or").join(f"*{style.escape(s)}*" for s in reply.suggestions)
+        return t(lang, "suggestions", query=style.escape(reply.query), topics=topics)
+    if reply.kind is ReplyKind.unknown:
+        return t(lang, "unknown", query=style.escape(reply.query))
+    if reply.kind is ReplyKind.usage:
+        return t(lang, reply.note or "empty") + "\n\n" + t(lang, "help")
+    if reply.kind is ReplyKind.error:
+        return t(lang, "error")
+    return t(lang, "help")
+
+
+def answer_lines(answer: TopicAnswer, lang: str, style: Style = PLAIN) -> list[str]:
+    esc = style.escape
+    title = t(lang, "answer_title", topic=esc(answer.topic))
+    if answer.description:
+        title += f" — {esc(answer.description)}"
+    lines = [title]
+    if answer.inherited_from:
+        lines.append(t(lang, "inherited", topic=esc(answer.topic), parent=esc(answer.inherited_from)))
+    if answer.primary is None:
+        lines.append(t(lang, "no_poc", topic=esc(answer.topic)))
+    else:
+        lines.append(t(lang, "poc_line", person=style.mention(answer.primary)))
+    if answer.backups:
+        people = ", ".join(style.mention(p) for p in answer.backups)
+        lines.append(t(lang, "backups_line", people=people))
+    if answer.channel:
+        lines.append(t(lang, "channel_line", channel=style.channel(answer.channel)))
+    if answer.matched:
+        key = "matched_alias" if answer.matched_alias else "matched_other"
+        lines.append(t(lang, key, text=esc(answer.matched)))
+    return lines

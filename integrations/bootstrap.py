@@ -1,0 +1,46 @@
+"""Wires settings, the store and the bot together for every entry point."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.core import Bot
+from bot.settings import Settings, get_settings
+from store import migrate
+from store.db import make_engine, read_session
+from store.models import Topic
+
+_LOGGER = logging.getLogger(__name__)
+DEMO_FILE = Path(__file__).parent / "files" / "demo" / "org.yaml"
+
+
+class StoreNotReady(RuntimeError):
+    """The database schema is behind the code and may not be upgraded automatically."""
+
+
+def open_store(settings: Settings | None = None) -> Engine:
+    """An engine on DATABASE_URL; SQLite is upgraded in place, others must be migrated."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+    if not migrate.is_current(engine):
+        if engine.dialect.name != "sqlite":
+            raise StoreNotReady("The database schema is out of date: run `pocbot migrate` first.")
+        migrate.upgrade(engine)
+    return engine
+
+
+def make_engine_only(settings: Settings | None = None) -> Engine:
+    return make_engine((settings or get_settings()).database_url)
+
+
+def make_bot(engine: Engine, settings: Settings | None = None) -> Bot:
+    settings = settings or get_settings()
+    return Bot(engine, language=settings.language)
+
+
+def store_is_empty(engine: Engine) -> bool:
+    with read_session(engine) as session:
+        return session.execute(select(Topic.id).limit(1)).first() is None

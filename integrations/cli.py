@@ -1,0 +1,124 @@
+"""The `pocbot` command: chat, who, import, export, migrate."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from bot.messages import Actor, Reply, ReplyKind
+from bot.render import render_text
+from bot.settings import get_settings
+from integrations import bootstrap
+from integrations.console.chat import STYLE, run_chat, show, to_rich
+from store import migrate as store_migrate
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    try:
+        return bootstrap.open_store()
+    except bootstrap.StoreNotReady as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+
+@app.callback(invoke_without_command=True)
+def _main(ctx: typer.Context) -> None:
+    _setup_logging()
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(chat)
+
+
+@app.command()
+def chat(
+    demo: Annotated[bool, typer.Option("--demo", help="Load the demo organisation first.")] = False,
+    as_email: Annotated[str, typer.Option("--as", help="Chat as this person (email).")] = "",
+) -> None:
+    """Chat with the bot in the terminal (loads the demo organisation into an empty store)."""
+    engine = _engine()
+    if demo or bootstrap.store_is_empty(engine):
+        from integrations.files.importing import import_file
+
+        import_file(engine, bootstrap.DEMO_FILE, actor="demo", quiet=True)
+        console.print("[dim]Demo organisation loaded: try `who is the POC for travel?`[/]")
+    actor = Actor(platform="console", user_id=as_email or "console", email=as_email or None)
+    run_chat(bootstrap.make_bot(engine), actor, console)
+
+
+@app.command()
+def who(
+    question: Annotated[str, typer.Argument(help="A topic, or a whole question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    at: Annotated[Optional[datetime], typer.Option(help="Answer as of this date (ISO 8601).")] = None,
+) -> None:
+    """Answer one question on stdout; exits 1 when nobody could be named."""
+    bot = bootstrap.make_bot(_engine())
+    when = at.replace(tzinfo=at.tzinfo or timezone.utc) if at else None
+    reply = bot.ask(question, at=when)
+    if as_json:
+        sys.stdout.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+    else:
+        console.print(to_rich(render_text(reply, STYLE)))
+    if reply.kind is not ReplyKind.answer or reply.answer is None or reply.answer.primary is None:
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML or CSV file.")],
+    people: Annotated[Optional[Path], typer.Option(exists=True, help="People CSV for a topics CSV.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes, write nothing.")] = False,
+) -> None:
+    """Load or update the directory from a file: all of it, or none of it."""
+    from integrations.files.importing import run_import_command
+
+    raise typer.Exit(run_import_command(_engine(), path, people, dry_run, console, errors))
+
+
+@app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="Where to write: .yaml, .yml or .csv.")],
+) -> None:
+    """Write the directory to a file in the import format (a round trip)."""
+    from integrations.files.importing import export_file
+
+    export_file(_engine(), path)
+    console.print(f"Wrote {path}")
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the latest version."""
+    engine = bootstrap.make_engine_only()
+    store_migrate.upgrade(engine)
+    console.print(f"Database is at revision {store_migrate.current_revision(engine)}.")
+
+
+def reply_json(reply: Reply) -> dict:
+    data: dict = {"kind": reply.kind.value, "query": reply.query, "text": render_text(reply)}
+    if reply.answer:
+        a = reply.answer
+        person = lambda p: p and {"name": p.name, "email": p.email, "slack_id": p.slack_id}  # noqa: E731
+        data.update(
+            topic=a.topic, description=a.description, channel=a.channel, poc=person(a.primary),
+            backups=[person(b) for b in a.backups], matched=a.matched, inherited_from=a.inherited_from,
+        )
+    data["suggestions"] = list(reply.suggestions)
+    return data
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,44 @@
+"""The terminal chat: the same bot as Slack and Teams, with no credentials at all."""
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.markup import escape
+
+from bot.core import Bot
+from bot.messages import Actor, Reply, Request
+from bot.render import Style, render_text
+
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+_ITALIC = re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)")
+_CODE = re.compile(r"`([^`\n]+)`")
+STYLE = Style(escape=escape)
+PROMPT = "[bold cyan]you[/] › "
+QUIT_WORDS = {"quit", "exit", ":q", "bye", "salir"}
+
+
+def to_rich(text: str) -> str:
+    """Turn the core's *bold*, _italic_ and `code` into rich markup (text is pre-escaped)."""
+    text = _BOLD.sub(r"[bold]\1[/bold]", text)
+    text = _ITALIC.sub(r"[italic]\1[/italic]", text)
+    return _CODE.sub(r"[cyan]\1[/cyan]", text)
+
+
+def show(console: Console, reply: Reply) -> None:
+    console.print(f"[bold magenta]pocbot[/] › {to_rich(render_text(reply, STYLE))}")
+
+
+def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
+    """Read questions until end of input or a quit word; answer each one."""
+    console = console or Console()
+    console.print("[dim]Ask who the POC is for anything. `help` for help, `quit` to leave.[/]")
+    while True:
+        try:
+            line = console.input(PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if line.strip().lower() in QUIT_WORDS:
+            return
+        show(console, bot.handle(Request(text=line, actor=actor)))

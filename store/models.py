@@ -1,0 +1,103 @@
+"""SQLModel tables: people, topics, assignments, the audit log and directory state."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(str, Enum):
+    admin = "admin"
+    manager = "manager"
+    member = "member"
+
+
+class AssignmentKind(str, Enum):
+    primary = "primary"
+    backup = "backup"
+
+
+class Person(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=200)
+    slack_id: Optional[str] = Field(default=None, max_length=32, unique=True)
+    teams_id: Optional[str] = Field(default=None, max_length=200, unique=True)
+    timezone: Optional[str] = Field(default=None, max_length=64)
+    role: Role = Field(default=Role.member, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Topic(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    # Normalised name (lower case, no accents): the case-insensitive unique key.
+    key: str = Field(max_length=200, unique=True, index=True)
+    description: str = Field(default="", max_length=2000)
+    parent_id: Optional[int] = Field(default=None, foreign_key="topic.id", index=True)
+    channel: Optional[str] = Field(default=None, max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+    # Removing a topic keeps its row (and its history); it just stops resolving.
+    removed_at: Optional[datetime] = Field(default=None)
+
+
+class TopicAlias(SQLModel, table=True):
+    __tablename__ = "topic_alias"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id", index=True)
+    alias: str = Field(max_length=200)
+    key: str = Field(max_length=200, unique=True)
+
+
+class TopicTag(SQLModel, table=True):
+    __tablename__ = "topic_tag"
+    __table_args__ = (UniqueConstraint("topic_id", "tag"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id")
+    tag: str = Field(max_length=64, index=True)
+
+
+class Assignment(SQLModel, table=True):
+    """One person's stint as primary or backup on a topic; ending one sets ends_at."""
+
+    __table_args__ = (Index("ix_assignment_topic_current", "topic_id", "ends_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: AssignmentKind = Field(max_length=16)
+    position: int = Field(default=0)  # order among backups
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: Optional[datetime] = Field(default=None)
+    created_by: str = Field(default="system", max_length=254)
+    reason: str = Field(default="", max_length=500)
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=254)
+    action: str = Field(max_length=64)
+    topic_id: Optional[int] = Field(default=None, foreign_key="topic.id", index=True)
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str = Field(default="", max_length=500)
+
+
+class DirectoryState(SQLModel, table=True):
+    """A single row whose version goes up on every directory change.
+
+    Every process compares it with the version its in-memory topic index was built
+    from, so an import in one process is seen by the others without a restart.
+    """
+
+    __tablename__ = "directory_state"
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0)
