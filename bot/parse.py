@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from bot.text import clean_input, fold
 
 MAX_INPUT = 2000
+MAX_QUERY_CHARS = 200  # the longest topic name the store accepts
+MAX_QUERY_WORDS = 16
 
 # First words that name a command, in every language we speak.
 _COMMAND_WORDS = {
@@ -60,8 +62,6 @@ class Command:
 
 def parse(text: str) -> Command:
     """Parse a message: a known first word is a command; anything else is a lookup."""
-    if len(text or "") > MAX_INPUT * 5:
-        return Command("too_long")
     cleaned = clean_input(_MENTION.sub(" ", text or ""), MAX_INPUT)
     if not fold(cleaned) and cleaned.strip() in ("", "?"):
         return Command("help" if cleaned.strip() == "?" else "empty")
@@ -72,6 +72,8 @@ def parse(text: str) -> Command:
     query = topic_query(rest if name == "who" and not _FRAME.match(fold(cleaned)) else cleaned)
     if not query or query in _BARE_WORDS:
         return Command("empty")
+    if len(query) > MAX_QUERY_CHARS or len(query.split()) > MAX_QUERY_WORDS:
+        return Command("too_long")
     return Command("who", query)
 
 

@@ -136,12 +136,12 @@ class TopicIndex:
         hits = [p for phrase in _phrases(key) for p in self._phrase_hits(phrase)]
         if not hits:
             return None
-        longest = max(len(self._keys[p]) for p in hits)
-        best = [p for p in hits if len(self._keys[p]) == longest]
+        best = max(hits, key=lambda p: len(self._keys[p]))
         topics = _unique(int(self._topic[p]) for p in hits)
-        if len(topics) > 1:
+        # A short match inside a long question is a hint, not an answer.
+        if len(topics) > 1 or _coverage(self._keys[best], key) < 0.5:
             return Resolution(MatchKind.ambiguous, suggestions=tuple(topics[:_MAX_SUGGESTIONS]))
-        return self._found(MatchKind.partial, best[0])
+        return self._found(MatchKind.partial, best)
 
     def _phrase_hits(self, phrase: str) -> list[int]:
         exact = self._exact.get(phrase)
@@ -177,6 +177,13 @@ def suggestion_score(query: str, key: str) -> float:
     # Any one word close to one of the key's words is enough to suggest (not answer).
     per_word = max(fuzz.ratio(w, k) for w in words for k in key_words)
     return max(whole, per_word)
+
+
+def _coverage(part: str, whole: str) -> float:
+    """The share of the question's content words that the matched phrase accounts for."""
+    content = [w for w in whole.split() if w not in _STOP_WORDS]
+    matched = [w for w in part.split() if w not in _STOP_WORDS]
+    return len(matched) / max(len(content), 1)
 
 
 def _phrases(key: str) -> list[str]:

@@ -23,7 +23,7 @@ def stem(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith("ones") and len(word) > 5:
         return word[:-2]
-    if word.endswith(("ches", "shes", "xes", "zes", "ses")) and len(word) > 4:
+    if word.endswith(("ches", "shes", "xes")) and len(word) > 4:
         return word[:-2]
     if word.endswith("s"):
         return word[:-1]

@@ -34,7 +34,7 @@ def answer_for(
         topic_id=topic.id,
         topic=topic.name,
         description=topic.description,
-        channel=topic.channel or (holder.channel if holder is not topic else None),
+        channel=_channel(topic, session=session),
         primary=primary,
         backups=backups,
         matched=_matched_text(topic, resolution),
@@ -59,6 +59,16 @@ def _holder(
         current = parent
     own = queries.assigned_at(session=session, topic_ids=[topic.id], at=now)
     return topic, None, tuple(_view(a.person) for a in own)
+
+
+def _channel(topic: Topic, *, session: Session) -> str | None:
+    """The topic's own channel, else the nearest ancestor's: where to go with questions."""
+    current: Topic | None = topic
+    for _ in range(_MAX_PARENT_DEPTH):
+        if current is None or current.channel:
+            break
+        current = current.parent_id and queries.topic(session=session, topic_id=current.parent_id) or None
+    return current.channel if current else None
 
 
 def _matched_text(topic: Topic, resolution: Resolution | None) -> str | None:
