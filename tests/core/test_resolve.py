@@ -1,0 +1,90 @@
+"""The topic index: exact keys, calibrated typo tolerance, and no guessing."""
+from __future__ import annotations
+
+import pytest
+
+from bot.resolve import IndexEntry, MatchKind, TopicIndex, allowed_edits
+
+TOPICS = {
+    1: ["Travel", "business trips"],
+    2: ["Laptop Onboarding", "new laptop"],
+    3: ["Accounts Receivable", "receivables"],
+    4: ["Health Benefits"],
+    5: ["Pension Benefits"],
+    6: ["IT"],
+    7: ["Payroll", "nómina"],
+    8: ["Gravel Roads"],
+}
+
+
+@pytest.fixture(scope="module")
+def index() -> TopicIndex:
+    entries = [
+        IndexEntry(topic_id, text, position > 0)
+        for topic_id, texts in TOPICS.items()
+        for position, text in enumerate(texts)
+    ]
+    return TopicIndex(entries)
+
+
+@pytest.mark.parametrize(
+    ("query", "topic_id"),
+    [("travel", 1), ("TRAVEL", 1), ("Business Trips", 1), ("nomina", 7), ("NÓMINAS", 7), ("it", 6)],
+)
+def test_names_and_aliases_match_exactly_whatever_the_case_accents_or_plural(index, query, topic_id):
+    found = index.resolve(query)
+    assert (found.kind, found.topic_id) == (MatchKind.exact, topic_id)
+
+
+@pytest.mark.parametrize(
+    ("query", "topic_id"),
+    [("travle", 1), ("payrol", 7), ("recievables", 3), ("laptop onbaording", 2), ("helth benefits", 4)],
+)
+def test_small_typos_resolve_to_the_topic(index, query, topic_id):
+    found = index.resolve(query)
+    assert (found.kind, found.topic_id) == (MatchKind.fuzzy, topic_id)
+
+
+@pytest.mark.parametrize("query", ["banana", "quantum physics", "pizza", "xyzzy", "tax", "moon landing"])
+def test_unrelated_words_resolve_to_nothing(index, query):
+    found = index.resolve(query)
+    assert found.topic_id is None
+    assert found.kind is MatchKind.unknown
+
+
+def test_a_word_shared_by_two_topics_is_ambiguous_and_suggests_both(index):
+    found = index.resolve("benefits")
+    assert found.kind is MatchKind.ambiguous
+    assert found.topic_id is None
+    assert set(found.suggestions) == {4, 5}
+
+
+def test_a_topic_named_inside_a_longer_question_is_found(index):
+    found = index.resolve("travel bookings")
+    assert (found.kind, found.topic_id, found.matched) == (MatchKind.partial, 1, "Travel")
+
+
+def test_a_short_match_inside_a_long_question_is_only_a_suggestion(index):
+    found = index.resolve("travel insurance claims for contractors")
+    assert found.topic_id is None
+    assert found.suggestions == (1,)
+
+
+def test_short_keys_tolerate_no_typo_so_it_does_not_match_at(index):
+    assert index.resolve("at").kind is MatchKind.unknown
+    assert allowed_edits("it") == 0
+    assert allowed_edits("travel") == 1
+    assert allowed_edits("receivables") == 2
+
+
+def test_an_alias_match_says_which_alias(index):
+    found = index.resolve("receivables")
+    assert found.via_alias and found.matched == "receivables"
+
+
+def test_an_empty_index_knows_nothing():
+    assert TopicIndex([]).resolve("travel").kind is MatchKind.unknown
+
+
+def test_punctuation_only_resolves_to_nothing(index):
+    assert index.resolve("?!...").kind is MatchKind.unknown

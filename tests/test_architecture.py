@@ -1,0 +1,35 @@
+"""The core knows no platform: bot/ and store/ never import adapters or UI libraries."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN = {"slack_bolt", "slack_sdk", "botbuilder", "aiohttp", "rich", "typer", "integrations"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", ["bot", "store"])
+def test_the_core_imports_no_platform_library(package):
+    leaks = {
+        str(path.relative_to(ROOT)): sorted(_imports(path) & FORBIDDEN)
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {k: v for k, v in leaks.items() if v} == {}
+
+
+def test_store_does_not_import_the_bot():
+    leaks = [p for p in (ROOT / "store").rglob("*.py") if "bot" in _imports(p)]
+    assert leaks == []
