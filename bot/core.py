@@ -29,7 +29,7 @@ class Bot:
         self.engine = engine
         self.language = language
         self.clock = clock
-        self.index = IndexCache()
+        self.directory = IndexCache()
 
     def handle(self, request: Request) -> Reply:
         lang = detect_language(request.text, self.language)
@@ -53,6 +53,6 @@ class Bot:
         if command.name in ("empty", "too_long"):
             return Reply(ReplyKind.usage, lang, note=command.name)
         with read_session(self.engine) as session:
-            index = self.index.get(session=session)
+            snapshot = self.directory.get(session=session)
             now = at or self.clock()
-            return lookup(command.argument, session=session, index=index, lang=lang, now=now)
+            return lookup(command.argument, session=session, snapshot=snapshot, lang=lang, now=now)

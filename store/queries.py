@@ -1,60 +1,73 @@
-"""Read queries for lookups: index rows, topics and the people assigned at a moment."""
+"""Read queries for lookups: the live directory for the index, and who held a topic when."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import Session
 
 from store.models import Assignment, AssignmentKind, DirectoryState, Person, Topic, TopicAlias
 
 
 @dataclass(frozen=True)
-class Assigned:
+class TopicRow:
+    id: int
+    name: str
+    description: str
+    parent_id: int | None
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class AssignedPerson:
     topic_id: int
     kind: AssignmentKind
     position: int
-    person: Person
+    person_id: int
+    name: str
+    email: str
+    slack_id: str | None
+    teams_id: str | None
+
+
+# Built once: composing a statement costs more than running it on the hot path.
+_VERSION = select(DirectoryState.version).where(DirectoryState.id == 1)
+_ASSIGNED = (
+    select(
+        Assignment.topic_id, Assignment.kind, Assignment.position,
+        Person.id, Person.name, Person.email, Person.slack_id, Person.teams_id,
+    )
+    .join(Person, Person.id == Assignment.person_id)
+    .where(
+        Assignment.topic_id.in_(bindparam("topic_ids", expanding=True)),
+        Assignment.starts_at <= bindparam("at"),
+        or_(Assignment.ends_at.is_(None), Assignment.ends_at > bindparam("at")),
+    )
+    .order_by(Assignment.position, Assignment.id)
+)
 
 
 def directory_version(*, session: Session) -> int:
-    version = session.execute(select(DirectoryState.version).where(DirectoryState.id == 1))
-    return version.scalar() or 0
+    return session.connection().execute(_VERSION).scalar() or 0
 
 
-def index_rows(*, session: Session) -> Iterator[tuple[int, str, bool]]:
-    """(topic id, name or alias, is_alias) for every live topic, names first."""
-    live = Topic.removed_at.is_(None)
-    for topic_id, name in session.execute(select(Topic.id, Topic.name).where(live)):
-        yield topic_id, name, False
-    aliases = select(TopicAlias.topic_id, TopicAlias.alias).join(Topic).where(live)
-    for topic_id, alias in session.execute(aliases):
-        yield topic_id, alias, True
+def live_topics(*, session: Session) -> Iterator[TopicRow]:
+    columns = (Topic.id, Topic.name, Topic.description, Topic.parent_id, Topic.channel)
+    for row in session.execute(select(*columns).where(Topic.removed_at.is_(None))):
+        yield TopicRow(*row)
 
 
-def topic(*, session: Session, topic_id: int) -> Topic | None:
-    return session.get(Topic, topic_id)
+def live_aliases(*, session: Session) -> Iterator[tuple[int, str]]:
+    query = select(TopicAlias.topic_id, TopicAlias.alias).join(Topic)
+    for topic_id, alias in session.execute(query.where(Topic.removed_at.is_(None))):
+        yield topic_id, alias
 
 
-def topics_by_id(*, session: Session, topic_ids: list[int]) -> dict[int, Topic]:
-    rows = session.execute(select(Topic).where(Topic.id.in_(topic_ids))).scalars()
-    return {t.id: t for t in rows}
-
-
-def assigned_at(*, session: Session, topic_ids: list[int], at: datetime) -> list[Assigned]:
-    """Who held each topic at that moment, primaries first, backups in their order."""
-    query = (
-        select(Assignment.topic_id, Assignment.kind, Assignment.position, Person)
-        .join(Person, Person.id == Assignment.person_id)
-        .where(
-            Assignment.topic_id.in_(topic_ids),
-            Assignment.starts_at <= at,
-            or_(Assignment.ends_at.is_(None), Assignment.ends_at > at),
-        )
-        .order_by(Assignment.position, Assignment.id)
-    )
-    rows = [Assigned(*row) for row in session.execute(query)]
+def assigned_at(*, session: Session, topic_ids: list[int], at: datetime) -> list[AssignedPerson]:
+    """Who held these topics at that moment: primaries first, backups in their order."""
+    result = session.connection().execute(_ASSIGNED, {"topic_ids": topic_ids, "at": at})
+    rows = [AssignedPerson(*row) for row in result]
     # Sorted here: enum order differs between SQLite (text) and PostgreSQL (enum type).
     return sorted(rows, key=lambda a: a.kind != AssignmentKind.primary)
