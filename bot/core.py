@@ -1,29 +1,42 @@
-"""The platform-neutral bot: one request in, one reply out."""
+"""The platform-neutral bot: the one object every adapter talks to."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
 
 from bot.i18n import detect_language
 from bot.index_cache import IndexCache
-from bot.messages import Reply, ReplyKind, Request
+from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.parse import Command, parse
-from bot.services.lookup import lookup
-from store.db import read_session
+from bot.services import people
+from bot.services.lookup import answer_for, lookup
+from store import events, queries, questions
+from store.db import read_session, write_session
+from store.models import AssignmentKind, Question
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+EVENT_LEASE = timedelta(seconds=60)
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass(frozen=True)
+class Home:
+    """What a person sees on their home tab: what they hold and what they asked."""
+
+    holds: list[tuple[str, AssignmentKind]]
+    recent: list[tuple[datetime, str, str | None]]
+
+
 class Bot:
-    """Holds the store and the topic index; adapters call handle() for every message."""
+    """Holds the store and the topic index; adapters call it for every message."""
 
     def __init__(self, engine: Engine, *, language: str = "en", clock: Clock = utc_now) -> None:
         self.engine = engine
@@ -32,20 +45,72 @@ class Bot:
         self.directory = IndexCache()
 
     def handle(self, request: Request) -> Reply:
+        """Answer a message; a failure becomes a polite error reply, never a traceback."""
         lang = detect_language(request.text, self.language)
-        command = parse(request.text)
         try:
-            return self._run(command, lang)
+            return self._run(parse(request.text), lang)
         except Exception:
-            # A bug must never reach the user as a traceback; it is logged for us.
-            _LOGGER.exception("failed to answer %r", command)
+            _LOGGER.exception("failed to answer a %s message", request.actor.platform)
             return Reply(ReplyKind.error, lang)
 
     def ask(self, question: str, *, at: datetime | None = None) -> Reply:
         """Answer a lookup directly (the `pocbot who` command), optionally as of a date."""
-        lang = detect_language(question, self.language)
-        command = parse(question)
-        return self._run(command, lang, at=at)
+        return self._run(parse(question), detect_language(question, self.language), at=at)
+
+    def answer_topic(self, topic_id: int, *, lang: str | None = None) -> Reply:
+        """The answer for a topic picked from suggestions (a button carries its id)."""
+        lang = lang or self.language
+        with read_session(self.engine) as session:
+            snapshot = self.directory.get(session=session)
+            if topic_id not in snapshot.topics:
+                return Reply(ReplyKind.unknown, lang, query=str(topic_id))
+            answer = answer_for(topic_id, session=session, snapshot=snapshot, now=self.clock())
+        return Reply(ReplyKind.answer, lang, answer=answer, query=answer.topic)
+
+    def identify(self, actor: Actor) -> Actor:
+        with read_session(self.engine) as session:
+            return people.identify(actor, session=session)
+
+    def link(self, actor: Actor, email: str) -> Actor:
+        with write_session(self.engine) as session:
+            return people.link(actor, email, session=session)
+
+    def record(self, actor: Actor, text: str, reply: Reply) -> None:
+        """Log a lookup (after the reply went out: it is not on the answer's path)."""
+        if reply.kind not in (ReplyKind.answer, ReplyKind.suggestions, ReplyKind.unknown):
+            return
+        answer = reply.answer
+        outcome = "no_poc" if answer and answer.primary is None else reply.kind.value
+        row = Question(
+            asked_at=self.clock(), platform=actor.platform, user_id=actor.user_id,
+            person_id=actor.person_id, text=text[:300], topic_id=answer.topic_id if answer else None,
+            outcome=outcome,
+        )
+        with write_session(self.engine) as session:
+            questions.record(session=session, question=row)
+
+    def home(self, actor: Actor) -> Home:
+        with read_session(self.engine) as session:
+            holds = []
+            if actor.person_id is not None:
+                rows = queries.held_by(session=session, person_id=actor.person_id, at=self.clock())
+                holds = [(name, kind) for _, name, kind in rows]
+            recent = questions.recent(session=session, platform=actor.platform, user_id=actor.user_id)
+        return Home(holds, recent)
+
+    def claim_event(self, platform: str, event_id: str) -> bool:
+        """True when this process should handle the event (not a duplicate in progress or done)."""
+        with write_session(self.engine) as session:
+            return events.claim(
+                session=session, platform=platform, event_id=event_id, now=self.clock(), lease=EVENT_LEASE
+            )
+
+    def finish_event(self, platform: str, event_id: str, *, ok: bool) -> None:
+        with write_session(self.engine) as session:
+            if ok:
+                events.finish(session=session, platform=platform, event_id=event_id)
+            else:
+                events.release(session=session, platform=platform, event_id=event_id, now=self.clock())
 
     def _run(self, command: Command, lang: str, at: datetime | None = None) -> Reply:
         if command.name == "help":

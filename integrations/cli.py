@@ -100,6 +100,25 @@ def export(
 
 
 @app.command()
+def serve(
+    port: Annotated[Optional[int], typer.Option(help="HTTP port (default $PORT, else 3000).")] = None,
+) -> None:
+    """Serve Slack (HTTP at /slack/events, or Socket Mode) and /healthz."""
+    from integrations.serve import ConfigError, check, run
+
+    settings = get_settings()
+    try:
+        check(settings)
+    except ConfigError as exc:
+        errors.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    engine = _engine()
+    if bootstrap.store_is_empty(engine):
+        errors.print("[yellow]The directory is empty: load it with `pocbot import FILE`.[/]")
+    run(bootstrap.make_bot(engine, settings), settings, port or settings.port)
+
+
+@app.command()
 def migrate() -> None:
     """Upgrade the database schema to the latest version."""
     engine = bootstrap.make_engine_only()

@@ -101,3 +101,34 @@ class DirectoryState(SQLModel, table=True):
     __tablename__ = "directory_state"
     id: int = Field(default=1, primary_key=True)
     version: int = Field(default=0)
+
+
+class InboundEvent(SQLModel, table=True):
+    """A platform event we have taken on; its unique key makes retries harmless.
+
+    A claim holds a lease: a retry arriving while the first try works is skipped,
+    one arriving after the first try failed (or died) takes the claim over.
+    """
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    event_id: str = Field(max_length=128)
+    done: bool = Field(default=False)
+    lease_until: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Question(SQLModel, table=True):
+    """A lookup someone made: for their recent history and for the gaps report."""
+
+    __table_args__ = (Index("ix_question_user", "platform", "user_id", "asked_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    asked_at: datetime = Field(default_factory=utcnow, index=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=200)
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    text: str = Field(max_length=300)
+    topic_id: Optional[int] = Field(default=None, foreign_key="topic.id")
+    outcome: str = Field(max_length=16)  # answer | suggestions | unknown | no_poc

@@ -71,3 +71,22 @@ def assigned_at(*, session: Session, topic_ids: list[int], at: datetime) -> list
     rows = [AssignedPerson(*row) for row in result]
     # Sorted here: enum order differs between SQLite (text) and PostgreSQL (enum type).
     return sorted(rows, key=lambda a: a.kind != AssignmentKind.primary)
+
+
+_HELD_BY = (
+    select(Topic.id, Topic.name, Assignment.kind)
+    .join(Topic, Topic.id == Assignment.topic_id)
+    .where(
+        Assignment.person_id == bindparam("person_id"),
+        Assignment.starts_at <= bindparam("at"),
+        or_(Assignment.ends_at.is_(None), Assignment.ends_at > bindparam("at")),
+        Topic.removed_at.is_(None),
+    )
+    .order_by(Topic.name)
+)
+
+
+def held_by(*, session: Session, person_id: int, at: datetime) -> list[tuple[int, str, AssignmentKind]]:
+    """(topic id, topic name, primary or backup) for what a person holds at that moment."""
+    result = session.connection().execute(_HELD_BY, {"person_id": person_id, "at": at})
+    return [(topic_id, name, AssignmentKind(kind)) for topic_id, name, kind in result]

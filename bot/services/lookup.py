@@ -65,14 +65,16 @@ def _matched_text(topic: TopicRow, resolution: Resolution | None) -> str | None:
 
 def _suggestions(found: Resolution, query: str, *, snapshot: Snapshot, lang: str) -> Reply:
     names = tuple(snapshot.topics[i].name for i in found.suggestions if i in snapshot.topics)
-    actions = tuple(Action("lookup", name, name) for name in names)
+    actions = tuple(
+        Action("lookup", snapshot.topics[i].name, str(i)) for i in found.suggestions if i in snapshot.topics
+    )
     return Reply(ReplyKind.suggestions, lang, suggestions=names, query=query, actions=actions)
 
 
 def _actions(answer: TopicAnswer) -> tuple[Action, ...]:
-    actions = [Action("share", "share", answer.topic)]
+    actions = [Action("share", answer.topic, str(answer.topic_id))]
     if answer.primary is not None:
-        actions.append(Action("ask", answer.primary.name, answer.topic))
+        actions.append(Action("ask", answer.primary.name, str(answer.topic_id)))
     return tuple(actions)
 
 

@@ -1,0 +1,66 @@
+"""`pocbot serve`: the HTTP server for Slack (and Socket Mode when an app token is set)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot.core import Bot
+from bot.settings import Settings
+from integrations import redact
+from integrations.server import build_web_app
+from integrations.slack.app import build_app
+from integrations.tasks import Background
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class ConfigError(RuntimeError):
+    """Settings that cannot work; the message says what is missing."""
+
+
+def check(settings: Settings) -> None:
+    has_any = settings.slack_signing_secret or settings.slack_app_token
+    if settings.slack_bot_token and not has_any:
+        raise ConfigError("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode) is.")
+    if has_any and not settings.slack_bot_token:
+        raise ConfigError("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not.")
+    if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-...), with connections:write.")
+
+
+async def serve(bot: Bot, settings: Settings, port: int) -> None:
+    """Run until cancelled: HTTP on port, plus a Socket Mode connection when configured."""
+    background = Background()
+    slack = build_app(bot, settings, background) if settings.slack_enabled else None
+    http_slack = slack if settings.slack_signing_secret else None
+    runner = web.AppRunner(build_web_app(bot, background, http_slack), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, port=port).start()
+    _LOGGER.warning("pocbot listening on :%d (slack over %s)", port, _modes(settings))
+    socket = None
+    if slack is not None and settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket = AsyncSocketModeHandler(slack, settings.slack_app_token)
+        await socket.connect_async()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        if socket is not None:
+            await socket.close_async()
+        await runner.cleanup()
+
+
+def run(bot: Bot, settings: Settings, port: int) -> None:
+    redact.install(settings.secrets())
+    try:
+        asyncio.run(serve(bot, settings, port))
+    except KeyboardInterrupt:
+        pass
+
+
+def _modes(settings: Settings) -> str:
+    modes = [m for m, on in (("HTTP", settings.slack_signing_secret), ("Socket Mode", settings.slack_app_token)) if on]
+    return " and ".join(modes) or "nothing (no Slack tokens set)"

@@ -1,0 +1,53 @@
+"""One aiohttp process: /slack/events, /healthz (and later /api/messages for Teams)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+
+from bot.core import Bot
+from integrations.tasks import Background
+
+_LOGGER = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+def slack_route(app: AsyncApp):  # type: ignore[no-untyped-def]
+    async def handle(request: web.Request) -> web.Response:
+        response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    return handle
+
+
+def health_route(bot: Bot):  # type: ignore[no-untyped-def]
+    def ping() -> None:
+        with bot.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    async def handle(_: web.Request) -> web.Response:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(ping), timeout=5)
+        except Exception:
+            _LOGGER.warning("health check: the store does not answer", exc_info=True)
+            return web.json_response({"ok": False, "store": "down"}, status=503)
+        return web.json_response({"ok": True})
+
+    return handle
+
+
+def build_web_app(bot: Bot, background: Background, slack: AsyncApp | None) -> web.Application:
+    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app.router.add_get("/healthz", health_route(bot))
+    if slack is not None:
+        web_app.router.add_post("/slack/events", slack_route(slack))
+
+    async def drain(_: web.Application) -> None:
+        await background.drain()
+
+    web_app.on_shutdown.append(drain)
+    return web_app

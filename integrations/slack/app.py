@@ -1,0 +1,32 @@
+"""Builds the slack-bolt AsyncApp; it holds the core, it does not extend it."""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import Bot
+from bot.settings import Settings
+from integrations.slack.client import make_client
+from integrations.slack.listeners import SlackListeners
+from integrations.slack.users import SlackPeople
+from integrations.tasks import Background
+
+
+def build_app(
+    bot: Bot, settings: Settings, background: Background, client: AsyncWebClient | None = None
+) -> AsyncApp:
+    """An app that acks inside the request (process_before_response) and works after it."""
+    client = client or make_client(settings.slack_bot_token, settings.slack_api_url)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or None,
+        # Answering within the request is what makes /poc fast; slow work is spawned.
+        process_before_response=True,
+        logger=logging.getLogger("slack_bolt"),
+        # Socket Mode has no signatures to check; HTTP always has a secret (see serve).
+        request_verification_enabled=bool(settings.slack_signing_secret),
+    )
+    SlackListeners(bot, SlackPeople(bot, client), background).register(app)
+    return app

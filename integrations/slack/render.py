@@ -1,0 +1,95 @@
+"""Core replies as Slack mrkdwn and Block Kit."""
+from __future__ import annotations
+
+import re
+
+from bot.core import Home
+from bot.i18n import t
+from bot.messages import PersonView, Reply, ReplyKind
+from bot.render import Style, render_text
+
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+_SECTION_LIMIT = 3000
+_LABEL_LIMIT = 75
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters: no user text can form a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(person: PersonView) -> str:
+    return f"<@{person.slack_id}>" if person.slack_id else escape(person.name)
+
+
+def channel(name: str) -> str:
+    if _CHANNEL_ID.match(name):
+        return f"<#{name}>"
+    return escape(name if name.startswith("#") else f"#{name}")
+
+
+STYLE = Style(mention=mention, channel=channel, escape=escape)
+
+
+def text(reply: Reply) -> str:
+    return render_text(reply, STYLE)[:_SECTION_LIMIT]
+
+
+def blocks(reply: Reply, *, shareable: bool = True) -> list[dict]:
+    """A section with the reply, then its buttons (share, ask, or one per suggestion)."""
+    result: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": text(reply)}}]
+    buttons = _buttons(reply, shareable=shareable)
+    if buttons:
+        result.append({"type": "actions", "block_id": "poc_actions", "elements": buttons})
+    return result
+
+
+def shared_blocks(reply: Reply, user_id: str) -> list[dict]:
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by <@{user_id}>"}]}
+    return [*blocks(reply, shareable=False)[:1], note]
+
+
+def _buttons(reply: Reply, *, shareable: bool) -> list[dict]:
+    lang = reply.lang
+    if reply.kind is ReplyKind.suggestions:
+        return [
+            _button(f"poc_lookup_{n}", action.label, action.value)
+            for n, action in enumerate(reply.actions)
+            if action.id == "lookup"
+        ]
+    found = []
+    for action in reply.actions:
+        if action.id == "share" and shareable:
+            found.append(_button("poc_share", t(lang, "button_share"), action.value))
+        elif action.id == "ask":
+            found.append(_button("poc_ask", t(lang, "button_ask", person=action.label), action.value))
+    return found
+
+
+def _button(action_id: str, label: str, value: str) -> dict:
+    if len(label) > _LABEL_LIMIT:
+        label = label[: _LABEL_LIMIT - 1] + "…"
+    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label}, "value": value}
+
+
+def home_view(home: Home, lang: str) -> dict:
+    """The App Home tab: what I hold, what I asked lately, and how to ask."""
+    holds = "\n".join(
+        f"• *{escape(name)}* ({t(lang, 'home_' + kind.value)})" for name, kind in home.holds
+    ) or t(lang, "home_holds_none")
+    asked = "\n".join(
+        f"• {escape(text_)} → *{escape(topic)}*" if topic else f"• {escape(text_)}"
+        for _, text_, topic in home.recent
+    ) or t(lang, "home_recent_none")
+    sections = [
+        ("home_holds_title", holds), ("home_recent_title", asked), ("home_help_title", t(lang, "help")),
+    ]
+    blocks_: list[dict] = []
+    for title, body in sections:
+        blocks_.append({"type": "header", "text": {"type": "plain_text", "text": t(lang, title)}})
+        blocks_.append({"type": "section", "text": {"type": "mrkdwn", "text": body[:_SECTION_LIMIT]}})
+    return {"type": "home", "blocks": blocks_}
+
+
+

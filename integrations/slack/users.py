@@ -1,0 +1,50 @@
+"""Slack users to directory people: by stored slack_id, else by email on first sight."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import Bot
+from bot.messages import Actor
+
+_LOGGER = logging.getLogger(__name__)
+UNKNOWN_TTL_SECONDS = 3600.0
+
+
+class SlackPeople:
+    """Finds who a Slack user is, asking Slack (users.info) at most once an hour for strangers."""
+
+    def __init__(self, bot: Bot, client: AsyncWebClient) -> None:
+        self.bot = bot
+        self.client = client
+        self._strangers: dict[str, float] = {}
+
+    async def actor(self, user_id: str, name: str = "") -> Actor:
+        actor = await asyncio.to_thread(self.bot.identify, Actor("slack", user_id, name))
+        if actor.person_id is not None or self._recently_unknown(user_id):
+            return actor
+        email = await self._email(user_id)
+        if email:
+            actor = await asyncio.to_thread(self.bot.link, actor, email)
+        if actor.person_id is None:
+            self._strangers[user_id] = time.monotonic()
+        return actor
+
+    def _recently_unknown(self, user_id: str) -> bool:
+        seen = self._strangers.get(user_id)
+        return seen is not None and time.monotonic() - seen < UNKNOWN_TTL_SECONDS
+
+    async def _email(self, user_id: str) -> str | None:
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            _LOGGER.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+            return None
+        except Exception:  # a network failure must not stop the answer
+            _LOGGER.warning("users.info failed for %s", user_id, exc_info=True)
+            return None
+        return ((response.get("user") or {}).get("profile") or {}).get("email")
