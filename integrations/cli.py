@@ -52,7 +52,7 @@ def chat(
     if demo or bootstrap.store_is_empty(engine):
         from integrations.files.importing import import_file
 
-        import_file(engine, bootstrap.DEMO_FILE, actor="demo", quiet=True)
+        import_file(engine, bootstrap.DEMO_FILE, actor="demo")
         console.print("[dim]Demo organisation loaded: try `who is the POC for travel?`[/]")
     actor = Actor(platform="console", user_id=as_email or "console", email=as_email or None)
     run_chat(bootstrap.make_bot(engine), actor, console)

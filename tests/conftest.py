@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
+from bot.core import Bot
 from store.db import make_engine
 from store.migrate import upgrade
 
@@ -160,3 +161,22 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     engine = request.getfixturevalue("new_postgres_engine")(template)
     upgrade(engine)  # a no-op on a migrated clone, kept so the fixture never serves a stale schema
     yield engine
+
+
+@pytest.fixture(scope="session")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A SQLite store holding the demo organisation, shared read-only by lookup tests."""
+    from integrations.bootstrap import DEMO_FILE
+    from integrations.files.importing import import_file
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    import_file(engine, DEMO_FILE, actor="test")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_bot(demo_engine: Engine) -> Bot:
+    return Bot(demo_engine)
