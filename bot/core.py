@@ -13,7 +13,7 @@ from bot.index_cache import IndexCache
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.parse import Command, parse
 from bot.services import people
-from bot.services.lookup import answer_for, lookup
+from bot.services.lookup import actions_for, answer_for, lookup
 from store import events, queries, questions
 from store.db import read_session, write_session
 from store.models import AssignmentKind, Question
@@ -65,7 +65,7 @@ class Bot:
             if topic_id not in snapshot.topics:
                 return Reply(ReplyKind.unknown, lang, query=str(topic_id))
             answer = answer_for(topic_id, session=session, snapshot=snapshot, now=self.clock())
-        return Reply(ReplyKind.answer, lang, answer=answer, query=answer.topic)
+        return Reply(ReplyKind.answer, lang, answer=answer, query=answer.topic, actions=actions_for(answer))
 
     def identify(self, actor: Actor) -> Actor:
         with read_session(self.engine) as session:

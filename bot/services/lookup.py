@@ -20,7 +20,7 @@ def lookup(query: str, *, session: Session, snapshot: Snapshot, lang: str, now: 
     if found.topic_id is None:
         return _suggestions(found, query, snapshot=snapshot, lang=lang)
     answer = answer_for(found.topic_id, session=session, snapshot=snapshot, now=now, resolution=found)
-    return Reply(ReplyKind.answer, lang, answer=answer, query=query, actions=_actions(answer))
+    return Reply(ReplyKind.answer, lang, answer=answer, query=query, actions=actions_for(answer))
 
 
 def answer_for(
@@ -71,7 +71,7 @@ def _suggestions(found: Resolution, query: str, *, snapshot: Snapshot, lang: str
     return Reply(ReplyKind.suggestions, lang, suggestions=names, query=query, actions=actions)
 
 
-def _actions(answer: TopicAnswer) -> tuple[Action, ...]:
+def actions_for(answer: TopicAnswer) -> tuple[Action, ...]:
     actions = [Action("share", answer.topic, str(answer.topic_id))]
     if answer.primary is not None:
         actions.append(Action("ask", answer.primary.name, str(answer.topic_id)))

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.core import Bot
-from bot.i18n import t
+from bot.i18n import languages, t
 from bot.messages import Actor, Reply, Request
 from integrations.slack import render
 from integrations.slack.users import SlackPeople
@@ -17,6 +17,12 @@ from integrations.tasks import Background
 
 _LOGGER = logging.getLogger(__name__)
 _LOOKUP = re.compile(r"^poc_lookup_\d+$")
+ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for an acknowledgement
+
+
+def unescape(text: str) -> str:
+    """Slack sends &, < and > escaped in message text; the core wants what was typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class SlackListeners:
@@ -32,13 +38,30 @@ class SlackListeners:
         app.action("poc_ask")(self.on_ask)
         app.action(_LOOKUP)(self.on_lookup)
 
-    async def on_command(self, ack: Any, command: dict) -> None:
-        """Answer in the ack itself: the fastest path, shown only to the asker."""
-        text = command.get("text") or ""
+    async def on_command(self, ack: Any, command: dict, respond: Any) -> None:
+        """Answer in the ack itself (the fastest path, shown only to the asker).
+
+        If the store is slow, ack with a holding note before Slack's 3 s run out and
+        send the answer through the response_url when it comes.
+        """
+        text = unescape(command.get("text") or "")
         actor = Actor("slack", command["user_id"], command.get("user_name") or "")
-        reply = await asyncio.to_thread(self.bot.handle, Request(text, actor, command.get("channel_id")))
+        work = asyncio.ensure_future(
+            asyncio.to_thread(self.bot.handle, Request(text, actor, command.get("channel_id")))
+        )
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET_SECONDS)
+        except asyncio.TimeoutError:
+            await ack(response_type="ephemeral", text=t(self.bot.language, "still_looking"))
+            self.background.spawn(self._answer_late(work, respond, actor.user_id, text), "slack-late")
+            return
         await ack(response_type="ephemeral", text=render.text(reply), blocks=render.blocks(reply))
         self.background.spawn(self._after_lookup(actor.user_id, text, reply), "slack-record")
+
+    async def _answer_late(self, work: asyncio.Future, respond: Any, user_id: str, text: str) -> None:
+        reply = await work
+        await respond(response_type="ephemeral", text=render.text(reply), blocks=render.blocks(reply))
+        await self._after_lookup(user_id, text, reply)
 
     async def on_mention(self, body: dict, event: dict, client: Any) -> None:
         thread = event.get("thread_ts") or event.get("ts")
@@ -56,18 +79,22 @@ class SlackListeners:
 
     async def on_share(self, ack: Any, body: dict, action: dict, respond: Any) -> None:
         await ack()
-        reply = await asyncio.to_thread(self.bot.answer_topic, _topic_id(action))
+        reply = await asyncio.to_thread(self.bot.answer_topic, _topic_id(action), lang=_lang(action, self.bot.language))
         blocks = render.shared_blocks(reply, body["user"]["id"])
         await respond(response_type="in_channel", replace_original=False, text=render.text(reply), blocks=blocks)
 
     async def on_ask(self, ack: Any, action: dict, respond: Any) -> None:
         await ack()
-        person = (action.get("text") or {}).get("text", "")
-        await respond(response_type="ephemeral", replace_original=False, text=t(self.bot.language, "ask_coming", person=render.escape(person)))
+        # The button's text is its label ("Ask Quinn Adams"), not a name: name the topic's POC.
+        lang = _lang(action, self.bot.language)
+        reply = await asyncio.to_thread(self.bot.answer_topic, _topic_id(action), lang=lang)
+        primary = reply.answer.primary if reply.answer else None
+        person = render.mention(primary) if primary else t(lang, "nobody")
+        await respond(response_type="ephemeral", replace_original=False, text=t(lang, "ask_coming", person=person))
 
     async def on_lookup(self, ack: Any, action: dict, respond: Any) -> None:
         await ack()
-        reply = await asyncio.to_thread(self.bot.answer_topic, _topic_id(action))
+        reply = await asyncio.to_thread(self.bot.answer_topic, _topic_id(action), lang=_lang(action, self.bot.language))
         await respond(replace_original=True, text=render.text(reply), blocks=render.blocks(reply))
 
     async def _answer_event(self, body: dict, event: dict, client: Any, thread: str | None) -> None:
@@ -78,7 +105,7 @@ class SlackListeners:
             return  # a retry of an event already answered, or being answered
         ok = False
         try:
-            text = event.get("text") or ""
+            text = unescape(event.get("text") or "")
             reply = await asyncio.to_thread(self.bot.handle, Request(text, Actor("slack", event["user"]), event.get("channel")))
             await client.chat_postMessage(
                 channel=event["channel"], thread_ts=thread, text=render.text(reply),
@@ -100,7 +127,13 @@ class SlackListeners:
 
 
 def _topic_id(action: dict) -> int:
+    """Buttons carry "<topic id>:<language>"; anything else (forged, stale) is topic 0."""
     try:
-        return int(action.get("value") or 0)
+        return int((action.get("value") or "0").split(":")[0])
     except ValueError:
         return 0
+
+
+def _lang(action: dict, default: str) -> str:
+    _, _, lang = (action.get("value") or "").partition(":")
+    return lang if lang in languages() else default

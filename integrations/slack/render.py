@@ -54,16 +54,16 @@ def _buttons(reply: Reply, *, shareable: bool) -> list[dict]:
     lang = reply.lang
     if reply.kind is ReplyKind.suggestions:
         return [
-            _button(f"poc_lookup_{n}", action.label, action.value)
+            _button(f"poc_lookup_{n}", action.label, f"{action.value}:{lang}")
             for n, action in enumerate(reply.actions)
             if action.id == "lookup"
         ]
     found = []
     for action in reply.actions:
         if action.id == "share" and shareable:
-            found.append(_button("poc_share", t(lang, "button_share"), action.value))
+            found.append(_button("poc_share", t(lang, "button_share"), f"{action.value}:{lang}"))
         elif action.id == "ask":
-            found.append(_button("poc_ask", t(lang, "button_ask", person=action.label), action.value))
+            found.append(_button("poc_ask", t(lang, "button_ask", person=action.label), f"{action.value}:{lang}"))
     return found
 
 

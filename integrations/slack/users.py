@@ -13,6 +13,7 @@ from bot.messages import Actor
 
 _LOGGER = logging.getLogger(__name__)
 UNKNOWN_TTL_SECONDS = 3600.0
+MAX_STRANGERS = 10_000
 
 
 class SlackPeople:
@@ -31,8 +32,14 @@ class SlackPeople:
         if email:
             actor = await asyncio.to_thread(self.bot.link, actor, email)
         if actor.person_id is None:
-            self._strangers[user_id] = time.monotonic()
+            self._remember_stranger(user_id)
         return actor
+
+    def _remember_stranger(self, user_id: str) -> None:
+        now = time.monotonic()
+        if len(self._strangers) >= MAX_STRANGERS:  # forget the expired ones first
+            self._strangers = {u: s for u, s in self._strangers.items() if now - s < UNKNOWN_TTL_SECONDS}
+        self._strangers[user_id] = now
 
     def _recently_unknown(self, user_id: str) -> bool:
         seen = self._strangers.get(user_id)

@@ -1,0 +1,131 @@
+"""Write an import plan in batches: people, then topics, then parents, then assignments."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from store.directory import Current, DirectoryWriter, chunks, insert_rows
+from store.directory_bulk import delete_topic_children, insert_people, insert_topics, update_rows
+from store.models import Person, Role, Topic, TopicAlias, TopicTag
+
+if TYPE_CHECKING:
+    from bot.services.directory_import import Change, ImportPlan
+
+_LOGGER = logging.getLogger(__name__)
+BATCH = 2000  # changes per flush: big enough for few round trips, small enough for memory
+_TOPIC_COLUMNS = ("name", "description", "channel")
+
+
+class _Batches:
+    """Splits one kind of change into batches and reports progress after each one."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self.done, self.total, self.progress = 0, total, progress
+        if progress:
+            progress(0, total)
+
+    def of(self, changes: list[Change], writer: DirectoryWriter) -> Iterator[Sequence[Change]]:
+        for batch in chunks(changes, BATCH):
+            yield batch
+            writer.flush()
+            self.done += len(batch)
+            if self.progress:
+                self.progress(self.done, self.total)
+
+
+def apply_plan(session: Session, plan: ImportPlan, *, actor: str, reason: str,
+               progress: Callable[[int, int], None] | None = None) -> None:
+    """Write every change of a validated plan; the caller owns the transaction."""
+    snapshot = plan.snapshot
+    writer = DirectoryWriter(session=session, actor=actor, reason=reason, now=plan.now)
+    batches = _Batches(len(plan.changes), progress)
+    kinds: dict[str, list[Change]] = {"person": [], "topic": [], "assignment": []}
+    for change in plan.changes:
+        kinds[change.action.partition(".")[0]].append(change)
+    person_ids = {email: row.id for email, row in snapshot.people.items()}
+    for batch in batches.of(kinds["person"], writer):
+        person_ids.update(_apply_people(session, writer, batch, plan))
+    topic_ids = {key: row.id for key, row in snapshot.topics.items()}
+    # Aliases may move between listed topics: free every old one before adding any.
+    for model, name in ((TopicAlias, "aliases"), (TopicTag, "tags")):
+        stale = [topic_ids[c.key] for c in kinds["topic"] if c.key in topic_ids and name in c.after]
+        delete_topic_children(session=session, model=model, topic_ids=stale)
+    for batch in batches.of(kinds["topic"], writer):
+        topic_ids.update(_apply_topics(session, writer, batch, plan))
+    _set_parents(session, kinds["topic"], topic_ids, plan)
+    for batch in batches.of(kinds["assignment"], writer):
+        for change in batch:
+            _apply_assignment(writer, change, topic_ids[change.key], person_ids,
+                              snapshot.current.get(topic_ids[change.key], Current()))
+
+
+def _person_columns(after: dict[str, Any]) -> dict[str, Any]:
+    return {k: Role(v) if k == "role" else v for k, v in after.items()}
+
+
+def _apply_people(session: Session, writer: DirectoryWriter, batch: Sequence[Change],
+                  plan: ImportPlan) -> dict[str, int]:
+    added = [c for c in batch if c.action == "person.add"]
+    ids = insert_people(session=session, rows=[
+        {"email": c.key, "created_at": plan.now, **_person_columns(c.after)} for c in added
+    ])
+    ids.update({c.key: plan.snapshot.people[c.key].id for c in batch if c.key not in ids})
+    update_rows(session=session, model=Person, rows=[
+        {"id": ids[c.key], **_person_columns(c.after)} for c in batch if c.action != "person.add"
+    ])
+    for change in batch:
+        writer.audit(change.action, person_id=ids[change.key], before=change.before or None,
+                     after=change.after)
+    return ids
+
+
+def _apply_topics(session: Session, writer: DirectoryWriter, batch: Sequence[Change],
+                  plan: ImportPlan) -> dict[str, int]:
+    added = [c for c in batch if c.action == "topic.add"]
+    ids = insert_topics(session=session, rows=[
+        {"key": c.key, "parent_id": None, "created_at": plan.now, "removed_at": None,
+         **{k: c.after[k] for k in _TOPIC_COLUMNS}} for c in added
+    ])
+    ids.update({c.key: plan.snapshot.topics[c.key].id for c in batch if c.key not in ids})
+    updated = [(c, _topic_columns(c.after)) for c in batch if c.action == "topic.update"]
+    update_rows(session=session, model=Topic,
+                rows=[{"id": ids[c.key], **columns} for c, columns in updated if columns])
+    aliases = [{"topic_id": ids[c.key], "alias": alias, "key": plan.key_of(alias)}
+               for c in batch for alias in c.after.get("aliases", [])]
+    tags = [{"topic_id": ids[c.key], "tag": tag} for c in batch for tag in c.after.get("tags", [])]
+    insert_rows(session=session, model=TopicAlias, rows=aliases)
+    insert_rows(session=session, model=TopicTag, rows=tags)
+    for change in batch:
+        writer.audit(change.action, topic_id=ids[change.key], before=change.before or None,
+                     after=change.after)
+    return ids
+
+
+def _topic_columns(after: dict[str, Any]) -> dict[str, Any]:
+    columns = {k: after[k] for k in _TOPIC_COLUMNS if k in after}
+    if "removed" in after:
+        columns["removed_at"] = None
+    return columns
+
+
+def _set_parents(session: Session, changes: list[Change], topic_ids: dict[str, int],
+                 plan: ImportPlan) -> None:
+    # After every batch: a parent may be a topic added later in the file.
+    key_of = plan.key_of
+    rows = [{"id": topic_ids[c.key],
+             "parent_id": topic_ids[key_of(c.after["parent"])] if c.after["parent"] else None}
+            for c in changes
+            if "parent" in c.after and (c.after["parent"] or c.action == "topic.update")]
+    update_rows(session=session, model=Topic, rows=rows)
+
+
+def _apply_assignment(writer: DirectoryWriter, change: Change, topic_id: int,
+                      person_ids: dict[str, int], current: Current) -> None:
+    if change.action == "assignment.primary":
+        poc = change.after["poc"]
+        writer.set_primary(topic_id, person_ids[poc] if poc else None, current)
+    else:
+        writer.set_backups(topic_id, [person_ids[e] for e in change.after["backups"]], current)

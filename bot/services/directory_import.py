@@ -1,0 +1,180 @@
+"""Import a directory file: plan the differences with the store, then apply them at once.
+
+Semantics (an upsert, not a sync):
+- People are keyed by lower-cased email. The file's name is the truth; slack_id,
+  teams_id, timezone and role, when absent, keep what the store has (platform ids
+  are also learned at run time). A new person's role defaults to member.
+- Topics are keyed by `topic_key(name)`. For a listed topic the file is the truth
+  for every field: aliases, tags, description, parent, channel, poc and backups
+  (absent means none). A listed topic that was removed comes back. A different
+  name is a different topic, and topics the file does not list are left alone.
+- Assignments keep their history: a change ends the current row and starts a new
+  one; backups are an ordered list.
+- Every change writes an audit entry, and an import that changed anything bumps the
+  directory version once. The same file imported twice writes nothing the second time.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.services.directory_apply import apply_plan
+from bot.services.directory_file import DirectoryFile, DirectoryFileError, PersonRecord, TopicRecord
+from bot.services.directory_validate import TopicKeys, validate
+from store.db import write_session
+from store.directory import Current, bump_version
+from store.directory_bulk import DirectorySnapshot, PersonRow, TopicRow, load_snapshot
+from store.models import Role
+
+_LOGGER = logging.getLogger(__name__)
+_PERSON_FIELDS = ("name", "slack_id", "teams_id", "timezone", "role")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference: `key` is the email or topic key; before/after hold changed fields."""
+
+    action: str  # person.add|update, topic.add|update, assignment.primary|backups
+    subject: str  # the email or topic name a reader knows it by
+    key: str
+    line: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+    def describe(self) -> str:
+        """A line for a dry run, e.g. "change topic 'Payments': poc 'a@x' -> 'b@x'"."""
+        kind, _, verb = self.action.partition(".")
+        if verb == "add":
+            shown = ", ".join(f"{k} {_show(v)}" for k, v in self.after.items()
+                              if v not in _BLANK and v != self.subject)
+            return f"add {kind} {_show(self.subject)}" + (f": {shown}" if shown else "")
+        arrows = ", ".join(f"{k} {_show(self.before.get(k))} -> {_show(v)}"
+                           for k, v in self.after.items())
+        noun = "topic" if kind == "assignment" else kind
+        return f"change {noun} {_show(self.subject)}: {arrows}"
+
+
+_BLANK: tuple[Any, ...] = (None, "", [])
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    text = str(value)
+    return f"'{text[:57]}...'" if len(text) > 60 else f"'{text}'"
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do (or did): errors, or the changes in the order they apply."""
+
+    errors: list[str]
+    changes: list[Change]
+    now: datetime
+    snapshot: DirectorySnapshot = field(repr=False)
+    key_of: TopicKeys = field(default_factory=TopicKeys, repr=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+    def summary(self) -> str:
+        """E.g. "2 person.add, 1 topic.update"; "no changes" when there are none."""
+        counts = Counter(change.action for change in self.changes)
+        return ", ".join(f"{n} {action}" for action, n in counts.items()) or "no changes"
+
+
+def plan_import(session: Session, data: DirectoryFile, *, now: datetime) -> ImportPlan:
+    """Validate `data` against itself and the store, and list what importing it changes."""
+    snapshot, key_of = load_snapshot(session=session), TopicKeys()
+    errors = validate(data, snapshot, key_of)
+    if errors:
+        return ImportPlan(errors=errors, changes=[], now=now, snapshot=snapshot, key_of=key_of)
+    changes = [c for p in data.people if (c := _person_change(p, snapshot.people.get(p.email)))]
+    for topic in data.topics:
+        changes.extend(_topic_changes(topic, snapshot, key_of))
+    return ImportPlan(errors=[], changes=changes, now=now, snapshot=snapshot, key_of=key_of)
+
+
+def apply_import(engine: Engine, data: DirectoryFile, *, actor: str, now: datetime,
+                 reason: str = "", progress: Progress | None = None) -> ImportPlan:
+    """Plan and apply in one transaction: all of it, or nothing (DirectoryFileError)."""
+    with write_session(engine) as session:
+        plan = plan_import(session, data, now=now)
+        if plan.errors:
+            raise DirectoryFileError(plan.errors)
+        if not plan.is_empty:
+            apply_plan(session, plan, actor=actor, reason=reason, progress=progress)
+            bump_version(session=session)
+    _LOGGER.info("directory import by %s: %s", actor, plan.summary())
+    return plan
+
+
+def _person_change(person: PersonRecord, row: PersonRow | None) -> Change | None:
+    given = {name: getattr(person, name) for name in _PERSON_FIELDS}
+    if row is None:
+        after = {**given, "role": person.role or Role.member.value}
+        return Change("person.add", person.email, person.email, person.line, {}, after)
+    changed = {k: v for k, v in given.items() if v is not None and getattr(row, k) != v}
+    if not changed:
+        return None
+    before = {k: getattr(row, k) for k in changed}
+    return Change("person.update", person.email, person.email, person.line, before, changed)
+
+
+def _topic_changes(topic: TopicRecord, snapshot: DirectorySnapshot,
+                   key_of: TopicKeys) -> Iterator[Change]:
+    key = key_of(topic.name)
+    row = snapshot.topics.get(key)
+    wanted = {"name": topic.name, "description": topic.description, "parent": topic.parent,
+              "channel": topic.channel, "aliases": list(topic.aliases),
+              "tags": list(dict.fromkeys(topic.tags))}
+    if row is None:
+        yield Change("topic.add", topic.name, key, topic.line, {}, wanted)
+    elif update := _topic_update(row, wanted, snapshot, key_of):
+        yield Change("topic.update", topic.name, key, topic.line, *update)
+    yield from _assignment_changes(topic, key, snapshot.current.get(row.id) if row else None,
+                                   snapshot)
+
+
+def _topic_update(row: TopicRow, wanted: dict[str, Any], snapshot: DirectorySnapshot,
+                  key_of: TopicKeys) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(before, after) of the fields that differ, or None when none does."""
+    parent = snapshot.topic_by_id[row.parent_id].name if row.parent_id else None
+    aliases = snapshot.aliases.get(row.id, [])
+    stored = {"name": row.name, "description": row.description, "parent": parent,
+              "channel": row.channel, "aliases": [alias for alias, _ in aliases],
+              "tags": snapshot.tags.get(row.id, [])}
+    same = {  # by key for the parent; aliases by key and spelling, in any order
+        "parent": key_of(parent or "") == key_of(wanted["parent"] or ""),
+        "aliases": {k: a for a, k in aliases} == {key_of(a): a for a in wanted["aliases"]},
+        "tags": set(stored["tags"]) == set(wanted["tags"]),
+    }
+    after = {k: v for k, v in wanted.items() if not same.get(k, stored[k] == v)}
+    before = {k: stored[k] for k in after}
+    if row.removed:
+        before["removed"], after["removed"] = True, False
+    return (before, after) if after else None
+
+
+def _assignment_changes(topic: TopicRecord, key: str, current: Current | None,
+                        snapshot: DirectorySnapshot) -> Iterator[Change]:
+    current = current or Current()
+    poc = snapshot.email_of[current.primary.person_id] if current.primary else None
+    if poc != topic.poc:
+        yield Change("assignment.primary", topic.name, key, topic.line,
+                     {"poc": poc}, {"poc": topic.poc})
+    backups = [snapshot.email_of[h.person_id] for h in current.backups]
+    if backups != topic.backups:
+        yield Change("assignment.backups", topic.name, key, topic.line,
+                     {"backups": backups}, {"backups": list(topic.backups)})

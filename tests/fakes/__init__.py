@@ -1,0 +1,1 @@
+"""Fakes of the platforms the bot talks to, run as real local servers."""

@@ -1,0 +1,200 @@
+"""A fake Slack Web API on 127.0.0.1: records every call and answers the way Slack does.
+
+Like slack-bolt's tests/mock_web_api_server, it is a real HTTP server, so the real
+AsyncWebClient (retries, headers, JSON/form bodies) runs unchanged against it.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from tests.fakes.loop import LoopThread
+
+RESPONSE_URL = "response_url"  # the method name calls to a response_url are recorded under
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received, and the status it answered with."""
+
+    method: str  # "chat.postMessage", or RESPONSE_URL for a response_url POST
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    status: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A canned failure for the next call of a method."""
+
+    status: int = 500
+    error: str = "internal_error"
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlackApi:
+    """Slack's Web API and response_url endpoints, on a random free loopback port."""
+
+    token: str
+    team_id: str = "T0ACME"
+    bot_user_id: str = "UBOT"
+    bot_id: str = "B0BOT"
+    emails: dict[str, str] = field(default_factory=dict)  # Slack user id -> profile.email
+    url: str = ""
+    _calls: list[Call] = field(default_factory=list)
+    _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
+    _delays: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _loop: LoopThread | None = None
+    _runner: web.AppRunner | None = None
+
+    # -- what tests set ----------------------------------------------------
+    def fail(self, method: str, *failures: Failure) -> None:
+        """Answer the next calls of method with these failures, in order, then normally."""
+        with self._lock:
+            self._failures[method].extend(failures)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call of method only after a while (a slow Slack)."""
+        self._delays[method] = seconds
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.base}/response/{name}"
+
+    # -- what tests read ---------------------------------------------------
+    @property
+    def base(self) -> str:
+        return self.url.removesuffix("/api/")
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait (polling) until at least count calls of method arrived; they come from background work."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.calls(method)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} {method} call(s) within {timeout}s, got {len(found)}")
+            time.sleep(0.01)
+
+    # -- the server --------------------------------------------------------
+    def start(self) -> FakeSlackApi:
+        self._loop = LoopThread("fake-slack-api").start()
+        self._loop.run(self._start())
+        return self
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        try:
+            if self._runner is not None:
+                self._loop.run(self._runner.cleanup())
+        finally:
+            self._loop.stop()
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name:.*}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}/api/"
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await _body(request)
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return await self._answer(method, request, body, {"ok": False, "error": "invalid_auth"})
+        handler = _HANDLERS.get(method)
+        payload = handler(self, body) if handler else {"ok": False, "error": "unknown_method"}
+        return await self._answer(method, request, body, payload)
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        return await self._answer(RESPONSE_URL, request, await _body(request), {"ok": True})
+
+    async def _answer(self, method: str, request: web.Request, body: dict, payload: dict) -> web.Response:
+        delay = self._delays.get(method, 0.0)
+        if delay:
+            await asyncio.sleep(delay)  # a deliberately slow Slack, not a clock
+        with self._lock:
+            queue = self._failures.get(method)
+            failure = queue.popleft() if queue else None
+            status = failure.status if failure else 200
+            self._calls.append(Call(method, request.path, body, dict(request.headers), status))
+        if failure is None:
+            return web.json_response(payload)
+        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
+        return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+
+    # -- Slack's answers ---------------------------------------------------
+    def _auth_test(self, _: dict) -> dict:
+        return {
+            "ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "pocbot",
+            "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, body: dict) -> dict:
+        ts = f"1700000000.{next(self._ts):06d}"
+        message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "ts": ts,
+                   "text": body.get("text", "")}
+        return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+
+    def _views_publish(self, body: dict) -> dict:
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view or {}
+        return {"ok": True, "view": {"id": "V0HOME", "team_id": self.team_id, **view}}
+
+    def _users_info(self, body: dict) -> dict:
+        user_id = body.get("user", "")
+        email = self.emails.get(user_id)
+        if email is None:
+            return {"ok": False, "error": "user_not_found"}
+        profile = {"email": email, "real_name": email.split("@")[0].title(), "display_name": ""}
+        return {"ok": True, "user": {"id": user_id, "team_id": self.team_id, "name": profile["real_name"].lower(),
+                                     "deleted": False, "is_bot": False, "profile": profile}}
+
+
+_HANDLERS = {
+    "auth.test": FakeSlackApi._auth_test,
+    "chat.postMessage": FakeSlackApi._post_message,
+    "views.publish": FakeSlackApi._views_publish,
+    "users.info": FakeSlackApi._users_info,
+}
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """Query parameters plus the JSON or form body, as Slack's clients send either."""
+    found: dict[str, Any] = dict(request.query)
+    raw = await request.read()
+    if not raw:
+        return found
+    if request.content_type == "application/json":
+        parsed = json.loads(raw)
+        found.update(parsed if isinstance(parsed, dict) else {"_json": parsed})
+    else:
+        found.update(parse_qsl(raw.decode(), keep_blank_values=True))
+    return found
