@@ -1,0 +1,118 @@
+"""Whole-directory reads and writes in a few statements, for imports and exports."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel import Session, SQLModel
+
+from store.directory import Current, chunks, current_assignments, insert_rows
+from store.models import Person, Topic, TopicAlias, TopicTag
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    id: int
+    email: str
+    name: str
+    slack_id: str | None
+    teams_id: str | None
+    timezone: str | None
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    id: int
+    key: str
+    name: str
+    description: str
+    parent_id: int | None
+    channel: str | None
+    removed: bool
+
+
+@dataclass
+class DirectorySnapshot:
+    """The whole directory as plain values: people by lower-cased email, topics by key."""
+
+    people: dict[str, PersonRow]
+    topics: dict[str, TopicRow]
+    aliases: dict[int, list[tuple[str, str]]]  # topic id -> (alias, key), oldest first
+    tags: dict[int, list[str]]  # topic id -> tags, oldest first
+    current: dict[int, Current]  # topic id -> current holders
+    email_of: dict[int, str] = field(init=False)
+    topic_by_id: dict[int, TopicRow] = field(init=False)
+    alias_owner: dict[str, int] = field(init=False)  # alias key -> topic id
+
+    def __post_init__(self) -> None:
+        self.email_of = {p.id: email for email, p in self.people.items()}
+        self.topic_by_id = {t.id: t for t in self.topics.values()}
+        self.alias_owner = {key: tid for tid, pairs in self.aliases.items() for _, key in pairs}
+
+
+def load_snapshot(*, session: Session) -> DirectorySnapshot:
+    """Read people, topics (removed ones too), aliases, tags and current holders."""
+    people_query = select(Person.id, Person.email, Person.name, Person.slack_id,
+                          Person.teams_id, Person.timezone, Person.role)
+    people = {}
+    for pid, email, name, slack_id, teams_id, tz, role in session.execute(people_query):
+        people[email.lower()] = PersonRow(pid, email.lower(), name, slack_id, teams_id, tz,
+                                          getattr(role, "value", role))
+    topic_query = select(Topic.id, Topic.key, Topic.name, Topic.description, Topic.parent_id,
+                         Topic.channel, Topic.removed_at)
+    topics = {row[1]: TopicRow(*row[:6], removed=row[6] is not None)
+              for row in session.execute(topic_query)}
+    aliases: dict[int, list[tuple[str, str]]] = {}
+    alias_query = select(TopicAlias.topic_id, TopicAlias.alias, TopicAlias.key)
+    for topic_id, alias, key in session.execute(alias_query.order_by(TopicAlias.id)):
+        aliases.setdefault(topic_id, []).append((alias, key))
+    tags: dict[int, list[str]] = {}
+    tag_query = select(TopicTag.topic_id, TopicTag.tag).order_by(TopicTag.id)
+    for topic_id, tag in session.execute(tag_query):
+        tags.setdefault(topic_id, []).append(tag)
+    current = current_assignments(session=session)
+    return DirectorySnapshot(people, topics, aliases, tags, current)
+
+
+def insert_people(*, session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert people (every column given, emails lower-cased); returns their ids by email."""
+    insert_rows(session=session, model=Person, rows=rows)
+    return _ids(session, Person.email, [row["email"] for row in rows])  # type: ignore[arg-type]
+
+
+def insert_topics(*, session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert topics (every column given); returns their ids by key."""
+    insert_rows(session=session, model=Topic, rows=rows)
+    return _ids(session, Topic.key, [row["key"] for row in rows])  # type: ignore[arg-type]
+
+
+def _ids(session: Session, column: InstrumentedAttribute[str], values: list[str]) -> dict[str, int]:
+    # Read back rather than RETURNING, which COPY (PostgreSQL's fast path) cannot do.
+    model = column.class_
+    found: dict[str, int] = {}
+    for chunk in chunks(values):
+        rows = session.execute(select(column, model.id).where(column.in_(chunk)))
+        found.update((value, row_id) for value, row_id in rows)
+    return found
+
+
+def update_rows(*, session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Bulk UPDATE by primary key: each row holds "id" and the columns to change."""
+    if rows:
+        session.execute(update(model), rows)
+
+
+def delete_topic_children(
+    *, session: Session, model: type[TopicAlias] | type[TopicTag], topic_ids: Collection[int]
+) -> None:
+    """Delete the aliases (or tags) of these topics, so they can be written afresh."""
+    column = model.topic_id  # type: ignore[union-attr]
+    for chunk in chunks(sorted(topic_ids)):
+        session.execute(delete(model).where(column.in_(chunk)))
