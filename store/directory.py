@@ -1,21 +1,19 @@
 """Directory writes shared by imports and chat commands: assignments, audit rows, version."""
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, insert, select, update
-from sqlalchemy import Enum as SAEnum
-from sqlmodel import Session, SQLModel
+from sqlalchemy import select, update
+from sqlmodel import Session
 
+from store.bulk import chunks, insert_rows, update_rows
 from store.models import Assignment, AssignmentKind, AuditEntry, DirectoryState
 
 _LOGGER = logging.getLogger(__name__)
-_IN_CHUNK = 1000  # ids per IN (...): far below SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True)
@@ -33,42 +31,6 @@ class Current:
 
     primary: Held | None = None
     backups: list[Held] = field(default_factory=list)
-
-
-def insert_rows(*, session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
-    """Insert rows that each give the same columns, in as few round trips as the backend allows.
-
-    Core, not the ORM: its per-row bookkeeping costs more than the SQL. On PostgreSQL
-    (psycopg) COPY, since executemany there costs ~30 µs a row: minutes for a big import.
-    """
-    if not rows:
-        return
-    table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect
-    if dialect.name != "postgresql" or dialect.driver != "psycopg":
-        session.execute(insert(table), rows)
-        return
-    quote = dialect.identifier_preparer.quote
-    columns = list(rows[0])
-    sql = f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    # COPY sends text: enums go as their values and JSON as its serialisation.
-    to_text = [(name, _COPY_TEXT.get(type(table.c[name].type))) for name in columns]
-    driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([f(row[name]) if f and row[name] is not None else row[name]
-                            for name, f in to_text])
-
-
-_COPY_TEXT: dict[type, Callable[[Any], Any]] = {
-    SAEnum: lambda value: getattr(value, "value", value),
-    JSON: json.dumps,
-}
-
-
-def chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def current_assignments(
@@ -114,6 +76,7 @@ class DirectoryWriter:
 
     def audit(self, action: str, *, topic_id: int | None = None, person_id: int | None = None,
               before: Any = None, after: Any = None) -> None:
+        """Stage an audit entry; assignment entries name people by id in before/after."""
         self._audits.append({
             "at": self.now, "actor": self.actor, "action": action, "topic_id": topic_id,
             "person_id": person_id, "detail": {"before": before, "after": after},
@@ -168,11 +131,8 @@ class DirectoryWriter:
 
     def flush(self) -> None:
         """Write everything staged since the last flush."""
-        if self._ends:
-            rows = [{"id": row_id, "ends_at": self.now} for row_id in self._ends]
-            self.session.execute(update(Assignment), rows)
-        if self._moves:
-            self.session.execute(update(Assignment), self._moves)
+        ends = [{"id": row_id, "ends_at": self.now} for row_id in self._ends]
+        update_rows(session=self.session, model=Assignment, rows=ends + self._moves)
         insert_rows(session=self.session, model=Assignment, rows=self._starts)
         insert_rows(session=self.session, model=AuditEntry, rows=self._audits)
         self._ends, self._moves, self._starts, self._audits = [], [], [], []
@@ -217,5 +177,6 @@ def bump_version(*, session: Session) -> int:
         session.add(DirectoryState(id=1, version=1))
         session.flush()
         return 1
-    session.execute(update(DirectoryState).where(DirectoryState.id == 1).values(version=version + 1))
+    bumped = update(DirectoryState).where(DirectoryState.id == 1).values(version=version + 1)
+    session.execute(bumped)
     return version + 1

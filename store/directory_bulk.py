@@ -6,11 +6,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from store.directory import Current, chunks, current_assignments, insert_rows
+from store.bulk import chunks, insert_rows
+from store.directory import Current, current_assignments
 from store.models import Person, Topic, TopicAlias, TopicTag
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def load_snapshot(*, session: Session) -> DirectorySnapshot:
     """Read people, topics (removed ones too), aliases, tags and current holders."""
     people_query = select(Person.id, Person.email, Person.name, Person.slack_id,
                           Person.teams_id, Person.timezone, Person.role)
-    people = {}
+    people: dict[str, PersonRow] = {}
     for pid, email, name, slack_id, teams_id, tz, role in session.execute(people_query):
         people[email.lower()] = PersonRow(pid, email.lower(), name, slack_id, teams_id, tz,
                                           getattr(role, "value", role))
@@ -101,12 +102,6 @@ def _ids(session: Session, column: InstrumentedAttribute[str], values: list[str]
         rows = session.execute(select(column, model.id).where(column.in_(chunk)))
         found.update((value, row_id) for value, row_id in rows)
     return found
-
-
-def update_rows(*, session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
-    """Bulk UPDATE by primary key: each row holds "id" and the columns to change."""
-    if rows:
-        session.execute(update(model), rows)
 
 
 def delete_topic_children(

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from store.directory import Current, DirectoryWriter, chunks, insert_rows
-from store.directory_bulk import delete_topic_children, insert_people, insert_topics, update_rows
+from store.bulk import chunks, insert_rows, update_rows
+from store.directory import Current, DirectoryWriter
+from store.directory_bulk import delete_topic_children, insert_people, insert_topics
 from store.models import Person, Role, Topic, TopicAlias, TopicTag
 
 if TYPE_CHECKING:

@@ -1,18 +1,4 @@
-"""Import a directory file: plan the differences with the store, then apply them at once.
-
-Semantics (an upsert, not a sync):
-- People are keyed by lower-cased email. The file's name is the truth; slack_id,
-  teams_id, timezone and role, when absent, keep what the store has (platform ids
-  are also learned at run time). A new person's role defaults to member.
-- Topics are keyed by `topic_key(name)`. For a listed topic the file is the truth
-  for every field: aliases, tags, description, parent, channel, poc and backups
-  (absent means none). A listed topic that was removed comes back. A different
-  name is a different topic, and topics the file does not list are left alone.
-- Assignments keep their history: a change ends the current row and starts a new
-  one; backups are an ordered list.
-- Every change writes an audit entry, and an import that changed anything bumps the
-  directory version once. The same file imported twice writes nothing the second time.
-"""
+"""Import a directory file: plan the differences with the store, then apply them at once."""
 from __future__ import annotations
 
 import logging
@@ -95,7 +81,21 @@ class ImportPlan:
 
 
 def plan_import(session: Session, data: DirectoryFile, *, now: datetime) -> ImportPlan:
-    """Validate `data` against itself and the store, and list what importing it changes."""
+    """Validate `data` against itself and the store, and list what importing it changes.
+
+    An upsert, not a sync:
+    - People are keyed by lower-cased email. The file's name is the truth; slack_id,
+      teams_id, timezone and role, when absent, keep what the store has (platform ids
+      are also learned at run time; a file can set them, not clear them). A new
+      person's role defaults to member.
+    - Topics are keyed by `topic_key(name)`. For a listed topic the file is the truth
+      for every field: aliases, tags, description, parent, channel, poc and backups
+      (absent means none). A listed topic that was removed comes back. A different
+      name is a different topic; topics the file does not list are left alone.
+    - Assignments keep their history: a change ends the current row and starts a new
+      one; backups are an ordered list.
+    `now` is the moment the plan (and its application) stands for.
+    """
     snapshot, key_of = load_snapshot(session=session), TopicKeys()
     errors = validate(data, snapshot, key_of)
     if errors:
@@ -108,7 +108,12 @@ def plan_import(session: Session, data: DirectoryFile, *, now: datetime) -> Impo
 
 def apply_import(engine: Engine, data: DirectoryFile, *, actor: str, now: datetime,
                  reason: str = "", progress: Progress | None = None) -> ImportPlan:
-    """Plan and apply in one transaction: all of it, or nothing (DirectoryFileError)."""
+    """Plan and apply in one transaction: all of it, or nothing (DirectoryFileError).
+
+    Every change writes an audit entry by `actor`, and an import that changed anything
+    bumps the directory version once: the same file imported twice writes nothing the
+    second time. `progress(done, total)` is called after each batch of changes.
+    """
     with write_session(engine) as session:
         plan = plan_import(session, data, now=now)
         if plan.errors:

@@ -1,14 +1,4 @@
-"""Load and dump directory files, YAML or CSV by suffix, reporting every problem at once.
-
-YAML holds `people:` and `topics:` lists (see integrations/files/demo/org.yaml).
-CSV holds one topic a row, with the header row
-`name,aliases,description,tags,parent,channel,poc,backups` (any order; only `name`
-is required) and lists separated by `;`. People go in a second CSV with the header
-`email,name,slack_id,teams_id,timezone,role` (`email` and `name` required): pass it
-as `people_path`, or keep it beside the topics as `<stem>.people.csv`, which is
-where `dump_directory_file` writes it. A CSV import may also name people who are
-already in the store. Blank cells mean "absent".
-"""
+"""Load and dump directory files, YAML or CSV by suffix, reporting every problem at once."""
 from __future__ import annotations
 
 import logging
@@ -32,8 +22,16 @@ def people_csv_path(path: Path) -> Path:
 def load_directory_file(path: Path, people_path: Path | None = None) -> DirectoryFile:
     """Read a YAML or CSV directory file; DirectoryFileError lists every format problem.
 
-    Values are only checked for shape here (known fields, lists, lengths); what they
-    mean (a timezone, a person, a parent) is checked when the import is planned.
+    YAML holds `people:` and `topics:` lists of mappings (see demo/org.yaml); errors
+    name the line each record starts on. CSV holds one topic a row under the header
+    `name,aliases,description,tags,parent,channel,poc,backups` (any order; only
+    `name` is required), lists separated by `;`, blank cells meaning absent; errors
+    name the row, the header being row 1. Its people go in a second CSV with the
+    header `email,name,slack_id,teams_id,timezone,role` (`email` and `name` required):
+    `people_path`, or else `<stem>.people.csv` beside it when that exists (where
+    `dump_directory_file` writes it). A topics CSV may also name people already in
+    the store. Only shapes are checked here (known fields, lists, lengths); what
+    values mean (a timezone, a person, a parent) is checked when planning the import.
     """
     suffix = path.suffix.lower()
     if suffix not in (*_YAML, ".csv"):

@@ -60,7 +60,8 @@ def count(engine: Engine, model: type) -> int:
 def test_a_yaml_file_loads_with_the_line_each_record_starts_on(tmp_path: Path) -> None:
     data = load_directory_file(write(tmp_path / "org.yaml", ORG_YAML))
 
-    assert [(p.email, p.line) for p in data.people] == [("alice@acme.test", 2), ("bob@acme.test", 8)]
+    assert [(p.email, p.line) for p in data.people] == [
+        ("alice@acme.test", 2), ("bob@acme.test", 8)]
     assert [(t.name, t.line) for t in data.topics] == [("Finance", 10), ("Payments", 12)]
     assert data.people[0].teams_id == "29:1alice"
     assert data.topics[1].description == 'Card payments, refunds; and "chargebacks"'

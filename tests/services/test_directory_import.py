@@ -79,23 +79,29 @@ def holders(engine: Engine, topic: str) -> list[tuple[str, str, int, bool]]:
              .join(Topic, Topic.id == Assignment.topic_id)
              .where(Topic.name == topic).order_by(Assignment.id))
     with read_session(engine) as session:
-        return [(e, AssignmentKind(k).value, p, end is None) for e, k, p, end in session.execute(query)]
+        rows = session.execute(query)
+        return [(e, AssignmentKind(k).value, p, end is None) for e, k, p, end in rows]
+
+
+def person(engine: Engine, email: str) -> Person:
+    with read_session(engine) as session:
+        return session.execute(select(Person).where(Person.email == email)).scalar_one()
 
 
 def test_an_import_creates_people_topics_aliases_tags_and_assignments(engine: Engine) -> None:
     plan = apply_import(engine, directory_file(), actor="admin@acme.test", now=NOW)
 
     assert not plan.errors
+    alice, bob = person(engine, "alice@acme.test"), person(engine, "bob@acme.test")
     with read_session(engine) as session:
-        alice = session.execute(select(Person).where(Person.email == "alice@acme.test")).scalar_one()
-        bob = session.execute(select(Person).where(Person.email == "bob@acme.test")).scalar_one()
         payments = session.execute(select(Topic).where(Topic.key == "payment")).scalar_one()
         finance = session.execute(select(Topic).where(Topic.name == "Finance")).scalar_one()
         aliases = session.execute(select(TopicAlias.alias, TopicAlias.key)
                                   .where(TopicAlias.topic_id == payments.id)).all()
         tags = session.execute(select(TopicTag.tag).where(TopicTag.topic_id == payments.id))
         tags = set(tags.scalars())
-    assert (alice.role, alice.timezone, alice.slack_id) == (Role.manager, "Europe/Madrid", "U0ALICE")
+    assert (alice.role, alice.timezone, alice.slack_id) == (
+        Role.manager, "Europe/Madrid", "U0ALICE")
     assert bob.role == Role.member
     assert (payments.name, payments.description, payments.channel) == (
         "Payments", "Card payments", "C0PAYMENTS")
@@ -145,9 +151,24 @@ def test_every_change_is_audited_and_the_version_goes_up_once_per_import(engine:
                                   "person.add", "topic.add"]
     assert len(first) == 3 + 2 + 2 + 1
     assert {r.reason for r in rows if r.actor == "admin"} == {"initial load"}
+    added = next(r for r in rows if r.action == "topic.add")
+    assert added.at == NOW and added.detail["after"]["name"] == "Finance"
     assert [r.action for r in rows if r.actor == "carol"] == [
         "assignment.primary", "assignment.backup.remove"]
     assert version(engine) == 2
+
+
+def test_a_failure_while_writing_leaves_the_store_as_it_was(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fail(*_args: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(directory_apply, "_set_parents", fail)  # after people and topics
+    with pytest.raises(RuntimeError):
+        apply_import(engine, directory_file(), actor="admin", now=NOW)
+
+    assert counts(engine) == dict.fromkeys(counts(engine), 0)
 
 
 def test_changing_the_poc_ends_the_old_assignment_and_keeps_it_as_history(engine: Engine) -> None:
@@ -162,7 +183,10 @@ def test_changing_the_poc_ends_the_old_assignment_and_keeps_it_as_history(engine
         ("carol@acme.test", "primary", 0, True),
     ]
     with read_session(engine) as session:
-        new = session.execute(select(Assignment).order_by(Assignment.id.desc())).scalars().first()
+        rows = session.execute(select(Assignment).where(Assignment.kind == AssignmentKind.primary)
+                               .order_by(Assignment.id)).scalars().all()
+    old, new = [r for r in rows if r.ends_at or r.starts_at == LATER]
+    assert (old.starts_at, old.ends_at, new.starts_at, new.ends_at) == (NOW, LATER, LATER, None)
     assert (new.created_by, new.reason) == ("admin", "Alice moved team")
 
 
@@ -204,9 +228,9 @@ def test_absent_optional_person_fields_keep_what_the_store_has(engine: Engine) -
     plan = apply_import(engine, directory_file(people=bare), actor="admin", now=LATER)
 
     assert plan.is_empty
-    with read_session(engine) as session:
-        alice = session.execute(select(Person).where(Person.email == "alice@acme.test")).scalar_one()
-    assert (alice.slack_id, alice.timezone, alice.role) == ("U0ALICE", "Europe/Madrid", Role.manager)
+    alice = person(engine, "alice@acme.test")
+    assert (alice.slack_id, alice.timezone, alice.role) == (
+        "U0ALICE", "Europe/Madrid", Role.manager)
 
 
 def test_a_listed_topic_takes_every_field_from_the_file_and_others_are_left_alone(
@@ -241,7 +265,8 @@ def test_a_removed_topic_listed_in_the_file_comes_back(engine: Engine) -> None:
     assert [(c.action, c.before, c.after) for c in plan.changes] == [
         ("topic.update", {"removed": True}, {"removed": False})]
     with read_session(engine) as session:
-        assert session.execute(select(Topic.removed_at).where(Topic.name == "Payments")).scalar() is None
+        removed = session.execute(select(Topic.removed_at).where(Topic.name == "Payments"))
+        assert removed.scalar() is None
 
 
 def test_export_then_import_changes_nothing(engine: Engine) -> None:
