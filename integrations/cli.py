@@ -141,3 +141,7 @@ def reply_json(reply: Reply) -> dict:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The `pocbot` command as a user runs it: chat, who, import, export, migrate."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pocbot(*args: str, db: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "integrations.cli", *args], input=stdin, capture_output=True,
+        text=True, env=environment, cwd=db.parent, timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "pocbot.db"
+    result = pocbot("chat", db=db, stdin="quit\n")
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def test_a_first_chat_on_an_empty_store_loads_the_demo_and_answers(tmp_path: Path):
+    result = pocbot("chat", db=tmp_path / "new.db", stdin="who is the POC for travel?\n¿con quién hablo sobre los contratos?\nbanana\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "Demo organisation loaded" in result.stdout
+    assert "POC: Pablo Ruiz" in result.stdout
+    assert "Punto de contacto: Luis Fernández" in result.stdout
+    assert "I don't know a topic called “banana”" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_who_answers_once_as_json_for_scripts(demo_db: Path):
+    result = pocbot("who", "who owns billing?", "--json", db=demo_db)
+
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["topic"] == "Payments"
+    assert answer["poc"]["email"] == "bob@acme.test"
+    assert answer["matched"] == "billing"
+
+
+def test_who_names_nobody_and_exits_1_for_an_ambiguous_question(demo_db: Path):
+    result = pocbot("who", "benefits", "--json", db=demo_db)
+
+    assert result.returncode == 1
+    answer = json.loads(result.stdout)
+    assert answer["kind"] == "suggestions"
+    assert set(answer["suggestions"]) == {"Health Benefits", "Pension Benefits"}
+    assert "poc" not in answer
+
+
+def test_who_answers_for_a_past_date(demo_db: Path):
+    result = pocbot("who", "travel", "--json", "--at", "2000-01-01", db=demo_db)
+
+    assert result.returncode == 1  # nobody held Travel in 2000: the directory was loaded today
+    assert json.loads(result.stdout)["poc"] is None
+
+
+def test_import_dry_run_lists_the_changes_and_writes_nothing(demo_db: Path, tmp_path: Path):
+    changed = tmp_path / "org.yaml"
+    changed.write_text(
+        "topics:\n  - name: Travel\n    poc: rosa@acme.test\n    aliases: [trips]\n", encoding="utf-8"
+    )
+
+    dry = pocbot("import", str(changed), "--dry-run", db=demo_db)
+
+    assert dry.returncode == 0, dry.stderr
+    assert "Would change" in dry.stdout and "Dry run: nothing was written." in dry.stdout
+    assert "'pablo@acme.test' -> 'rosa@acme.test'" in dry.stdout
+    assert json.loads(pocbot("who", "travel", "--json", db=demo_db).stdout)["poc"]["email"] == "pablo@acme.test"
+
+
+def test_a_bad_import_file_reports_every_problem_with_its_line_and_writes_nothing(demo_db: Path, tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "people:\n  - email: not-an-email\n    name: X\n    timezone: Mars/Olympus\n"
+        "topics:\n  - name: Travel\n    poc: zed@acme.test\n  - name: Parking\n    parent: Nowhere\n",
+        encoding="utf-8",
+    )
+
+    result = pocbot("import", str(bad), db=demo_db)
+
+    assert result.returncode == 1
+    assert "nothing was imported" in result.stderr
+    assert "line 2" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(pocbot("who", "travel", "--json", db=demo_db).stdout)["poc"]["email"] == "pablo@acme.test"
+
+
+def test_export_then_import_changes_nothing(demo_db: Path, tmp_path: Path):
+    exported = tmp_path / "export.yaml"
+    assert pocbot("export", str(exported), db=demo_db).returncode == 0
+
+    again = pocbot("import", str(exported), db=demo_db)
+
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to change" in again.stdout
+
+
+def test_migrate_reports_the_revision(tmp_path: Path):
+    result = pocbot("migrate", db=tmp_path / "m.db")
+
+    assert result.returncode == 0, result.stderr
+    assert "Database is at revision" in result.stdout
+
+
+def test_serve_refuses_half_set_slack_credentials(tmp_path: Path):
+    result = pocbot("serve", db=tmp_path / "s.db", env={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "", "SLACK_APP_TOKEN": ""})
+
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in result.stderr
