@@ -44,6 +44,11 @@ class Bot:
         self.clock = clock
         self.directory = IndexCache()
 
+    def warm(self) -> None:
+        """Load the directory and build the typo index before the first question."""
+        with read_session(self.engine) as session:
+            self.directory.get(session=session).index.warm()
+
     def handle(self, request: Request) -> Reply:
         """Answer a message; a failure becomes a polite error reply, never a traceback."""
         lang = detect_language(request.text, self.language)

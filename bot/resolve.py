@@ -6,6 +6,7 @@ worst thing this bot can do.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -15,9 +16,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.text import topic_key
+from bot.trigrams import TrigramIndex, hash_trigrams
 
-_BUCKETS = 1 << 20
-_CHUNK = 16_384
 _CANDIDATES = 64
 _SUGGEST_MIN = 75  # suggestion_score for "did you mean"; below it a topic is unrelated
 _MAX_SUGGESTIONS = 5
@@ -44,11 +44,20 @@ class Resolution:
     suggestions: tuple[int, ...] = ()  # topic ids, best first
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IndexEntry:
     topic_id: int
     text: str  # a topic's name or one of its aliases
     is_alias: bool
+    key: str = ""  # topic_key(text), when the store already has it
+
+
+@dataclass(frozen=True)
+class Shared:
+    """How many trigrams the question has, and how many each key shares with it."""
+
+    size: int
+    counts: np.ndarray
 
 
 def allowed_edits(key: str) -> int:
@@ -60,7 +69,11 @@ def allowed_edits(key: str) -> int:
 
 
 class TopicIndex:
-    """Names and aliases of every live topic, searchable without touching the store."""
+    """Names and aliases of every live topic, searchable without touching the store.
+
+    Exact keys are ready at once; the trigram index for typos is built on first need,
+    so a fresh process answers an exact question without paying for it.
+    """
 
     def __init__(self, entries: Iterable[IndexEntry]) -> None:
         self._texts: list[str] = []
@@ -69,7 +82,7 @@ class TopicIndex:
         aliases: list[bool] = []
         self._exact: dict[str, int] = {}
         for entry in entries:
-            key = topic_key(entry.text)
+            key = entry.key or topic_key(entry.text)
             if not key or key in self._exact:
                 continue
             self._exact[key] = len(self._keys)
@@ -79,10 +92,15 @@ class TopicIndex:
             aliases.append(entry.is_alias)
         self._topic = np.asarray(topic_ids, dtype=np.int64)
         self._alias = np.asarray(aliases, dtype=bool)
-        self._offsets, self._postings, self._sizes = _build_trigrams(self._keys)
+        self._trigrams: TrigramIndex | None = None
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def warm(self) -> None:
+        """Build the typo index now (servers do it at start, before the first question)."""
+        self._trigram_index()
 
     def resolve(self, query: str) -> Resolution:
         key = topic_key(query)
@@ -91,38 +109,49 @@ class TopicIndex:
         hit = self._exact.get(key)
         if hit is not None:
             return self._found(MatchKind.exact, hit)
-        candidates = self._candidates(key)
-        return (
-            self._by_typo(key, candidates)
-            or self._by_part(key)
-            or self._suggest(key, candidates)
-        )
+        shared = self._shared(key)
+        return self._by_typo(key, shared) or self._by_part(key) or self._suggest(key, shared)
 
     def _found(self, kind: MatchKind, position: int) -> Resolution:
         return Resolution(
             kind, int(self._topic[position]), self._texts[position], bool(self._alias[position])
         )
 
-    def _candidates(self, key: str) -> np.ndarray:
-        """Positions of the keys sharing the most trigrams with key (Dice), best first."""
-        grams = np.unique(_hash_trigrams(key))
-        lists = [self._postings[self._offsets[g] : self._offsets[g + 1]] for g in grams]
-        if not lists or not len(self._keys):
-            return np.empty(0, dtype=np.int64)
-        counts = np.bincount(np.concatenate(lists), minlength=len(self._keys))
-        hits = np.flatnonzero(counts)
-        dice = counts[hits] / (len(grams) + self._sizes[hits])
+    def _trigram_index(self) -> TrigramIndex:
+        with self._lock:
+            if self._trigrams is None:
+                self._trigrams = TrigramIndex(self._keys)
+            return self._trigrams
+
+    def _shared(self, key: str) -> Shared:
+        grams = hash_trigrams(key)
+        return Shared(len(grams), self._trigram_index().counts(grams))
+
+    def _candidates(self, shared: Shared, need: int) -> np.ndarray:
+        """Keys sharing at least `need` trigrams, the most alike (Dice) first."""
+        hits = np.flatnonzero(shared.counts >= max(need, 1))
+        dice = shared.counts[hits] / (shared.size + self._trigram_index().grams[hits])
         if len(hits) > _CANDIDATES:
             top = np.argpartition(-dice, _CANDIDATES)[:_CANDIDATES]
             hits, dice = hits[top], dice[top]
         return hits[np.argsort(-dice, kind="stable")]
 
-    def _by_typo(self, key: str, candidates: np.ndarray) -> Resolution | None:
+    def _within(self, key: str, shared: Shared) -> list[tuple[int, int]]:
+        """(typos, position) of keys within the typos both their length and key's allow."""
         limit = allowed_edits(key)
         if not limit:
-            return None
-        scored = [(OSA.distance(key, self._keys[p], score_cutoff=limit), p) for p in candidates]
-        close = sorted((d, int(p)) for d, p in scored if d <= limit)
+            return []
+        # One edit changes at most four distinct trigrams: fewer shared cannot be close.
+        found = []
+        for p in self._candidates(shared, shared.size - 4 * limit):
+            other = self._keys[p]
+            allowed = min(limit, allowed_edits(other))
+            if allowed and (d := OSA.distance(key, other, score_cutoff=allowed)) <= allowed:
+                found.append((d, int(p)))
+        return sorted(found)
+
+    def _by_typo(self, key: str, shared: Shared) -> Resolution | None:
+        close = self._within(key, shared)
         if not close:
             return None
         best = close[0][0]
@@ -147,17 +176,13 @@ class TopicIndex:
         exact = self._exact.get(phrase)
         if exact is not None:
             return [exact]
-        limit = allowed_edits(phrase)
-        if not limit:
+        if not allowed_edits(phrase):
             return []
-        found = [
-            int(p)
-            for p in self._candidates(phrase)[:8]
-            if OSA.distance(phrase, self._keys[p], score_cutoff=limit) <= limit
-        ]
-        return found[:1]
+        return [p for _, p in self._within(phrase, self._shared(phrase))[:1]]
 
-    def _suggest(self, key: str, candidates: np.ndarray) -> Resolution:
+    def _suggest(self, key: str, shared: Shared) -> Resolution:
+        # A likely suggestion shares a fair part of the question's trigrams.
+        candidates = self._candidates(shared, -(-shared.size // 4))
         scored = sorted(
             ((suggestion_score(key, self._keys[p]), int(p)) for p in candidates), reverse=True
         )
@@ -199,36 +224,3 @@ def _phrases(key: str) -> list[str]:
 
 def _unique(items: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(items))
-
-
-def _hash_trigrams(key: str) -> np.ndarray:
-    codes = np.frombuffer(f" {key} ".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    return _mix(codes[:-2], codes[1:-1], codes[2:])
-
-
-def _mix(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return ((a * 1_000_003 + b) * 1_000_003 + c) % _BUCKETS
-
-
-def _build_trigrams(keys: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A CSR inverted index: trigram bucket -> key positions, built with array maths."""
-    buckets, owners, sizes = [], [], np.zeros(len(keys), dtype=np.int64)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = [f" {k} " for k in keys[start : start + _CHUNK]]
-        width = max(len(k) for k in chunk)
-        codes = np.array(chunk, dtype=f"<U{width}").view(np.uint32).reshape(len(chunk), width)
-        codes = codes.astype(np.uint64)
-        grams = _mix(codes[:, :-2], codes[:, 1:-1], codes[:, 2:])
-        valid = codes[:, 2:] != 0
-        rows = np.broadcast_to(np.arange(start, start + len(chunk))[:, None], grams.shape)
-        buckets.append(grams[valid])
-        owners.append(rows[valid])
-        sizes[start : start + len(chunk)] = valid.sum(axis=1)
-    if not keys:
-        return np.zeros(_BUCKETS + 1, dtype=np.int64), np.empty(0, dtype=np.int64), sizes
-    bucket = np.concatenate(buckets)
-    owner = np.concatenate(owners)
-    order = np.argsort(bucket, kind="stable")
-    offsets = np.zeros(_BUCKETS + 1, dtype=np.int64)
-    np.cumsum(np.bincount(bucket, minlength=_BUCKETS), out=offsets[1:])
-    return offsets, owner[order].astype(np.int32), sizes

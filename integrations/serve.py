@@ -33,6 +33,7 @@ def check(settings: Settings) -> None:
 async def serve(bot: Bot, settings: Settings, port: int) -> None:
     """Run until cancelled: HTTP on port, plus a Socket Mode connection when configured."""
     background = Background()
+    await asyncio.to_thread(bot.warm)
     slack = build_app(bot, settings, background) if settings.slack_enabled else None
     http_slack = slack if settings.slack_signing_secret else None
     runner = web.AppRunner(build_web_app(bot, background, http_slack), access_log=None)

@@ -15,6 +15,7 @@ from store.models import Assignment, AssignmentKind, DirectoryState, Person, Top
 class TopicRow:
     id: int
     name: str
+    key: str
     description: str
     parent_id: int | None
     channel: str | None
@@ -54,15 +55,17 @@ def directory_version(*, session: Session) -> int:
 
 
 def live_topics(*, session: Session) -> Iterator[TopicRow]:
-    columns = (Topic.id, Topic.name, Topic.description, Topic.parent_id, Topic.channel)
-    for row in session.execute(select(*columns).where(Topic.removed_at.is_(None))):
+    columns = (Topic.id, Topic.name, Topic.key, Topic.description, Topic.parent_id, Topic.channel)
+    query = select(*columns).where(Topic.removed_at.is_(None))
+    # fetchall: iterating a result row by row costs a Python call per row.
+    for row in session.connection().execute(query).fetchall():
         yield TopicRow(*row)
 
 
-def live_aliases(*, session: Session) -> Iterator[tuple[int, str]]:
-    query = select(TopicAlias.topic_id, TopicAlias.alias).join(Topic)
-    for topic_id, alias in session.execute(query.where(Topic.removed_at.is_(None))):
-        yield topic_id, alias
+def live_aliases(*, session: Session) -> Iterator[tuple[int, str, str]]:
+    """(topic id, alias, key) of live topics; keys are topic_key(alias), stored on write."""
+    query = select(TopicAlias.topic_id, TopicAlias.alias, TopicAlias.key).join(Topic)
+    yield from session.connection().execute(query.where(Topic.removed_at.is_(None))).fetchall()
 
 
 def assigned_at(*, session: Session, topic_ids: list[int], at: datetime) -> list[AssignedPerson]:

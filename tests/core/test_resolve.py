@@ -88,3 +88,19 @@ def test_an_empty_index_knows_nothing():
 
 def test_punctuation_only_resolves_to_nothing(index):
     assert index.resolve("?!...").kind is MatchKind.unknown
+
+
+def test_a_short_key_tolerates_no_typo_even_from_a_longer_question():
+    index = TopicIndex([IndexEntry(1, "Nigeria Office Moves", False), IndexEntry(1, "NOME", True)])
+
+    assert index.resolve("gnome").topic_id is None
+    assert index.resolve("nome").topic_id == 1
+
+
+def test_typos_are_found_among_many_similar_keys():
+    entries = [IndexEntry(i, f"Region {i} Payroll Audit", False) for i in range(2000)]
+    entries.append(IndexEntry(5000, "Fleet Planning", False))
+    index = TopicIndex(entries)
+
+    assert index.resolve("flete planning").topic_id == 5000
+    assert index.resolve("region 1234 payrol audit").topic_id == 1234
