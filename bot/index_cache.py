@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.resolve import IndexEntry, TopicIndex
+from bot.resolve import TopicIndex
 from store import queries
 from store.queries import TopicRow
 
@@ -56,8 +56,8 @@ def _build(version: int, *, session: Session) -> Snapshot:
     topics = {row.id: row for row in queries.live_topics(session=session)}
     # Stored keys spare computing topic_key 200k times; a change to topic_key therefore
     # needs a data migration that recomputes topic.key and topic_alias.key.
-    entries = [IndexEntry(t.id, t.name, False, t.key) for t in topics.values()]
-    entries += [IndexEntry(i, alias, True, key) for i, alias, key in queries.live_aliases(session=session)]
+    entries = [(t.id, t.name, False, t.key) for t in topics.values()]
+    entries += [(i, alias, True, key) for i, alias, key in queries.live_aliases(session=session)]
     index = TopicIndex(entries)
     elapsed = (time.perf_counter() - started) * 1e3
     _LOGGER.info("directory v%d: %d topics, %d keys in %.0f ms", version, len(topics), len(index), elapsed)

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -44,8 +45,7 @@ class Resolution:
     suggestions: tuple[int, ...] = ()  # topic ids, best first
 
 
-@dataclass(slots=True)
-class IndexEntry:
+class IndexEntry(NamedTuple):
     topic_id: int
     text: str  # a topic's name or one of its aliases
     is_alias: bool
@@ -81,15 +81,15 @@ class TopicIndex:
         topic_ids: list[int] = []
         aliases: list[bool] = []
         self._exact: dict[str, int] = {}
-        for entry in entries:
-            key = entry.key or topic_key(entry.text)
+        for topic_id, text, is_alias, *stored in entries:
+            key = (stored and stored[0]) or topic_key(text)
             if not key or key in self._exact:
                 continue
             self._exact[key] = len(self._keys)
             self._keys.append(key)
-            self._texts.append(entry.text)
-            topic_ids.append(entry.topic_id)
-            aliases.append(entry.is_alias)
+            self._texts.append(text)
+            topic_ids.append(topic_id)
+            aliases.append(is_alias)
         self._topic = np.asarray(topic_ids, dtype=np.int64)
         self._alias = np.asarray(aliases, dtype=bool)
         self._trigrams: TrigramIndex | None = None

