@@ -48,10 +48,13 @@ async def _web_app(kind: str, db: str):  # type: ignore[no-untyped-def]
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
     from slack_bolt.async_app import AsyncApp
 
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    api_url = await _fake_auth_test()
     if kind == "pocbot":
-        return _pocbot_app(db, await _fake_auth_test())
-    app = AsyncApp(token=TOKEN, signing_secret=SECRET, process_before_response=kind == "bare-fast",
-                   token_verification_enabled=False)
+        return _pocbot_app(db, api_url)
+    app = AsyncApp(client=AsyncWebClient(token=TOKEN, base_url=api_url), signing_secret=SECRET,
+                   process_before_response=kind == "bare-fast")
 
     @app.command("/poc")
     async def constant(ack) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from bot.index_cache import IndexCache
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.parse import Command, parse
 from bot.services import people
+from bot.question_log import QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
 from store import events, queries, questions
 from store.db import read_session, write_session
@@ -43,6 +44,7 @@ class Bot:
         self.language = language
         self.clock = clock
         self.directory = IndexCache()
+        self.questions = QuestionLog(engine)
 
     def warm(self) -> None:
         """Load the directory and build the typo index before the first question."""
@@ -81,20 +83,23 @@ class Bot:
             return people.link(actor, email, session=session)
 
     def record(self, actor: Actor, text: str, reply: Reply) -> None:
-        """Log a lookup (after the reply went out: it is not on the answer's path)."""
+        """Note a lookup for the history and the gaps report; written by flush(), in batches."""
         if reply.kind not in (ReplyKind.answer, ReplyKind.suggestions, ReplyKind.unknown):
             return
         answer = reply.answer
         outcome = "no_poc" if answer and answer.primary is None else reply.kind.value
-        row = Question(
+        self.questions.add(Question(
             asked_at=self.clock(), platform=actor.platform, user_id=actor.user_id,
             person_id=actor.person_id, text=text[:300], topic_id=answer.topic_id if answer else None,
             outcome=outcome,
-        )
-        with write_session(self.engine) as session:
-            questions.record(session=session, question=row)
+        ))
+
+    def flush(self) -> int:
+        """Write the lookups noted since the last flush (servers call it every second)."""
+        return self.questions.flush()
 
     def home(self, actor: Actor) -> Home:
+        self.flush()
         with read_session(self.engine) as session:
             holds = []
             if actor.person_id is not None:

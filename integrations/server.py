@@ -14,6 +14,7 @@ from integrations.tasks import Background
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+FLUSHER = web.AppKey("flusher", asyncio.Task)
 
 
 def slack_route(app: AsyncApp):  # type: ignore[no-untyped-def]
@@ -46,8 +47,24 @@ def build_web_app(bot: Bot, background: Background, slack: AsyncApp | None) -> w
     if slack is not None:
         web_app.router.add_post("/slack/events", slack_route(slack))
 
-    async def drain(_: web.Application) -> None:
-        await background.drain()
+    async def start_flushing(app: web.Application) -> None:
+        app[FLUSHER] = asyncio.get_running_loop().create_task(flush_questions(bot))
 
+    async def drain(app: web.Application) -> None:
+        await background.drain()
+        app[FLUSHER].cancel()
+        await asyncio.to_thread(bot.flush)
+
+    web_app.on_startup.append(start_flushing)
     web_app.on_shutdown.append(drain)
     return web_app
+
+
+async def flush_questions(bot: Bot, every: float = 1.0) -> None:
+    """Write the question log once a second, off the event loop; never let a failure stop it."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(bot.flush)
+        except Exception:
+            _LOGGER.warning("could not write the question log; will retry", exc_info=True)

@@ -9,8 +9,8 @@ from sqlmodel import Session
 from store.models import Question, Topic
 
 
-def record(*, session: Session, question: Question) -> None:
-    session.add(question)
+def record_all(*, session: Session, rows: list[Question]) -> None:
+    session.add_all(rows)
 
 
 def recent(*, session: Session, platform: str, user_id: str, limit: int = 5) -> list[tuple[datetime, str, str | None]]:

@@ -118,7 +118,7 @@ class SlackListeners:
 
     async def _after_lookup(self, user_id: str, text: str, reply: Reply) -> None:
         actor = await self.people.actor(user_id)
-        await asyncio.to_thread(self.bot.record, actor, text, reply)
+        self.bot.record(actor, text, reply)
 
     async def _publish_home(self, user_id: str, client: Any) -> None:
         actor = await self.people.actor(user_id)

@@ -13,6 +13,7 @@ from bot.messages import Actor
 
 _LOGGER = logging.getLogger(__name__)
 UNKNOWN_TTL_SECONDS = 3600.0
+KNOWN_TTL_SECONDS = 300.0  # a re-linked person shows up within five minutes
 MAX_STRANGERS = 10_000
 
 
@@ -23,17 +24,30 @@ class SlackPeople:
         self.bot = bot
         self.client = client
         self._strangers: dict[str, float] = {}
+        self._known: dict[str, tuple[Actor, float]] = {}
 
     async def actor(self, user_id: str, name: str = "") -> Actor:
+        known = self._known.get(user_id)
+        if known is not None and time.monotonic() - known[1] < KNOWN_TTL_SECONDS:
+            return known[0]
         actor = await asyncio.to_thread(self.bot.identify, Actor("slack", user_id, name))
+        if actor.person_id is not None:
+            self._remember(user_id, actor)
         if actor.person_id is not None or self._recently_unknown(user_id):
             return actor
         email = await self._email(user_id)
         if email:
             actor = await asyncio.to_thread(self.bot.link, actor, email)
-        if actor.person_id is None:
+        if actor.person_id is not None:
+            self._remember(user_id, actor)
+        else:
             self._remember_stranger(user_id)
         return actor
+
+    def _remember(self, user_id: str, actor: Actor) -> None:
+        if len(self._known) >= MAX_STRANGERS:
+            self._known.clear()  # a rare, cheap reset beats bookkeeping an LRU
+        self._known[user_id] = (actor, time.monotonic())
 
     def _remember_stranger(self, user_id: str) -> None:
         now = time.monotonic()

@@ -88,6 +88,7 @@ class RunningApp:
 
     def drain(self, timeout: float = 15.0) -> None:
         self.loop.run(self.background.drain(), timeout=timeout)
+        self.bot.flush()  # the server writes the question log each second; tests do not wait
 
 
 @pytest.fixture
