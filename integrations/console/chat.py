@@ -33,12 +33,17 @@ def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
     """Read questions until end of input or a quit word; answer each one."""
     console = console or Console()
     console.print("[dim]Ask who the POC is for anything. `help` for help, `quit` to leave.[/]")
-    while True:
-        try:
-            line = console.input(PROMPT)
-        except (EOFError, KeyboardInterrupt):
-            console.print()
-            return
-        if line.strip().lower() in QUIT_WORDS:
-            return
-        show(console, bot.handle(Request(text=line, actor=actor)))
+    try:
+        while True:
+            try:
+                line = console.input(PROMPT)
+            except (EOFError, KeyboardInterrupt):
+                console.print()
+                return
+            if line.strip().lower() in QUIT_WORDS:
+                return
+            reply = bot.handle(Request(text=line, actor=actor))
+            show(console, reply)
+            bot.record(actor, line, reply)
+    finally:
+        bot.flush()
