@@ -132,3 +132,84 @@ class Question(SQLModel, table=True):
     text: str = Field(max_length=300)
     topic_id: Optional[int] = Field(default=None, foreign_key="topic.id")
     outcome: str = Field(max_length=16)  # answer | suggestions | unknown | no_poc
+
+
+class TopicManager(SQLModel, table=True):
+    """A manager who may change this topic (and the topics under it)."""
+
+    __tablename__ = "topic_manager"
+    __table_args__ = (UniqueConstraint("topic_id", "person_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+
+
+class Absence(SQLModel, table=True):
+    """Someone away (from starts_at until ends_at); lookups route to the delegate."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    delegate_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Subscription(SQLModel, table=True):
+    """A channel that hears about changes to a topic, to topics with a tag, or to all."""
+
+    __table_args__ = (UniqueConstraint("platform", "channel", "target_kind", "target"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    channel: str = Field(max_length=200)
+    target_kind: str = Field(max_length=8)  # topic | tag | all
+    target: str = Field(default="", max_length=200, index=True)  # topic id, tag, or ""
+    created_by: str = Field(default="", max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DirectoryChange(SQLModel, table=True):
+    """One change of who holds a topic, effective now or on a date; announced once."""
+
+    __tablename__ = "directory_change"
+    __table_args__ = (Index("ix_change_due", "announced_at", "effective_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id", index=True)
+    kind: str = Field(max_length=16)  # primary | backup_add | backup_remove | unassign
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    previous_person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    effective_at: datetime
+    actor: str = Field(max_length=254)
+    reason: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    announced_at: Optional[datetime] = Field(default=None)
+    cancelled_at: Optional[datetime] = Field(default=None)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the bot owes someone, written in the transaction of its cause.
+
+    The dispatcher claims rows with a lease (claimed_until), delivers them through
+    the notifier of their platform and marks them sent; dedupe_key makes a second
+    row for the same cause and recipient impossible.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_address", "platform", "address", "status"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    platform: str = Field(max_length=16)
+    address: str = Field(max_length=200)  # a channel id, or a user id for a DM
+    kind: str = Field(max_length=32)  # announcement | dm_new_poc | dm_handed_off | ...
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_until: Optional[datetime] = Field(default=None)
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: Optional[datetime] = Field(default=None)
+    last_error: str = Field(default="", max_length=500)
