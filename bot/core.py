@@ -13,6 +13,12 @@ from bot.index_cache import IndexCache
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.parse import Command, parse
 from bot.services import people
+from bot.services.assign import assign, unassign
+from bot.services.context import Context
+from bot.services.presence import away, back
+from bot.services.reports import history, mine
+from bot.services.subscriptions import subscribe, unsubscribe
+from bot.services.topics import topic_command
 from bot.question_log import QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
 from store import events, queries, questions
@@ -22,6 +28,12 @@ from store.models import AssignmentKind, Question
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 EVENT_LEASE = timedelta(seconds=60)
+# Directory commands: (handler, whether it writes).
+COMMANDS = {
+    "assign": (assign, True), "unassign": (unassign, True), "topic": (topic_command, True),
+    "away": (away, True), "back": (back, True), "subscribe": (subscribe, True),
+    "unsubscribe": (unsubscribe, True), "history": (history, False), "mine": (mine, False),
+}
 
 
 def utc_now() -> datetime:
@@ -39,10 +51,15 @@ class Home:
 class Bot:
     """Holds the store and the topic index; adapters call it for every message."""
 
-    def __init__(self, engine: Engine, *, language: str = "en", clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: Engine, *, language: str = "en", clock: Clock = utc_now,
+        admins: frozenset[str] = frozenset(), managers_manage_all: bool = False,
+    ) -> None:
         self.engine = engine
         self.language = language
         self.clock = clock
+        self.admins = frozenset(a.lower() for a in admins)
+        self.managers_manage_all = managers_manage_all
         self.directory = IndexCache()
         self.questions = QuestionLog(engine)
 
@@ -55,7 +72,10 @@ class Bot:
         """Answer a message; a failure becomes a polite error reply, never a traceback."""
         lang = detect_language(request.text, self.language)
         try:
-            return self._run(parse(request.text), lang)
+            command = parse(request.text)
+            if command.name in COMMANDS:
+                return self._command(command, request, lang)
+            return self._run(command, lang)
         except Exception:
             _LOGGER.exception("failed to answer a %s message", request.actor.platform)
             return Reply(ReplyKind.error, lang)
@@ -121,6 +141,19 @@ class Bot:
                 events.finish(session=session, platform=platform, event_id=event_id)
             else:
                 events.release(session=session, platform=platform, event_id=event_id, now=self.clock())
+
+    def _command(self, command: Command, request: Request, lang: str) -> Reply:
+        """A directory command, in one unit of work: all of it happens, or none of it."""
+        handler, writes = COMMANDS[command.name]
+        opener = write_session if writes else read_session
+        with opener(self.engine) as session:
+            snapshot = self.directory.get(session=session)
+            ctx = Context(
+                actor=request.actor, person=people.person_of(request.actor, session=session), lang=lang,
+                now=self.clock(), channel=request.channel, snapshot=snapshot, admins=self.admins,
+                managers_manage_all=self.managers_manage_all,
+            )
+            return handler(session, ctx, command.argument)
 
     def _run(self, command: Command, lang: str, at: datetime | None = None) -> Reply:
         if command.name == "help":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class TopicAnswer:
     matched: str | None = None  # the alias or phrase matched, when not the name
     matched_alias: bool = False
     inherited_from: str | None = None  # the ancestor whose POC answers
+    away_until: str | None = None  # the POC is away until this date (ISO, their day)
+    cover: PersonView | None = None  # who answers meanwhile: delegate, else first backup
 
 
 class ReplyKind(str, Enum):
@@ -52,6 +55,10 @@ class ReplyKind(str, Enum):
     help = "help"
     usage = "usage"
     error = "error"
+    done = "done"  # a change was made (or scheduled)
+    refused = "refused"  # not allowed; says why and who can
+    invalid = "invalid"  # bad arguments; says what and how
+    listing = "listing"  # lines of a report: history, mine
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,21 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Message:
+    """A catalogue key and its values; PersonView values become mentions when rendered."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Reply:
     kind: ReplyKind
     lang: str
     answer: TopicAnswer | None = None
     suggestions: tuple[str, ...] = ()
     query: str = ""  # what the user asked about, for "did you mean" and "unknown"
-    note: str = ""  # a catalogue key for extra context (usage errors)
+    note: str = ""  # a catalogue key: the message of done/refused/invalid replies
+    values: dict[str, Any] = field(default_factory=dict)  # filled into the note's text
+    lines: tuple[Message, ...] = ()  # a listing's lines, each a catalogue key and values
     actions: tuple[Action, ...] = field(default=())

@@ -14,7 +14,20 @@ MAX_QUERY_WORDS = 16
 _COMMAND_WORDS = {
     "help": "help", "ayuda": "help", "usage": "help", "?": "help",
     "who": "who", "quien": "who", "whois": "who",
+    "assign": "assign", "asignar": "assign", "handover": "assign",
+    "unassign": "unassign", "desasignar": "unassign", "quitar": "unassign",
+    "topic": "topic", "tema": "topic",
+    "history": "history", "historial": "history",
+    "away": "away", "ausente": "away", "back": "back", "vuelvo": "back",
+    "subscribe": "subscribe", "suscribir": "subscribe",
+    "unsubscribe": "unsubscribe", "desuscribir": "unsubscribe",
+    "mine": "mine", "mios": "mine",
 }
+# Commands whose argument is kept as typed: it names people and topics exactly.
+DIRECTORY_COMMANDS = frozenset(
+    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine"}
+)
+_LEADING_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|<at>[^<]*</at>)\s*")
 
 _GREETING = r"(?:(?:hey|hi|hello|hola|buenas|buenos dias|please|por favor|pocbot|poc bot)\s+)*"
 _ROLE = (
@@ -62,6 +75,12 @@ class Command:
 
 def parse(text: str) -> Command:
     """Parse a message: a known first word is a command; anything else is a lookup."""
+    typed = clean_input(_LEADING_MENTION.sub("", text or ""), MAX_INPUT)
+    first, _, rest = typed.partition(" ")
+    name = _COMMAND_WORDS.get(fold(first))
+    # "back office" and "mine safety" are topics: those two commands take no argument.
+    if name in DIRECTORY_COMMANDS and not (name in ("back", "mine") and rest.strip()):
+        return Command(name, rest.strip())
     cleaned = clean_input(_MENTION.sub(" ", text or ""), MAX_INPUT)
     if not fold(cleaned) and cleaned.strip() in ("", "?"):
         return Command("help" if cleaned.strip() == "?" else "empty")

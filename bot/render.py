@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.i18n import t
-from bot.messages import PersonView, Reply, ReplyKind, TopicAnswer
+from bot.messages import Message, PersonView, Reply, ReplyKind, TopicAnswer
 
 
 def _identity(text: str) -> str:
@@ -37,7 +37,25 @@ def render_text(reply: Reply, style: Style = PLAIN) -> str:
         return t(lang, reply.note or "empty") + "\n\n" + t(lang, "help")
     if reply.kind is ReplyKind.error:
         return t(lang, "error")
+    if reply.kind in (ReplyKind.done, ReplyKind.refused, ReplyKind.invalid, ReplyKind.listing):
+        head = [message_text(Message(reply.note, reply.values), lang, style)] if reply.note else []
+        return "\n".join(head + [message_text(m, lang, style) for m in reply.lines])
     return t(lang, "help")
+
+
+def message_text(message: Message, lang: str, style: Style = PLAIN) -> str:
+    """A catalogue text with its values: people mentioned, user text escaped."""
+    return t(lang, message.key, **{k: _value(v, style) for k, v in message.values.items()})
+
+
+def _value(value: object, style: Style) -> str:
+    if isinstance(value, PersonView):
+        return style.mention(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value(v, style) for v in value)
+    if value is None:
+        return "—"
+    return style.escape(str(value))
 
 
 def answer_lines(answer: TopicAnswer, lang: str, style: Style = PLAIN) -> list[str]:
@@ -52,6 +70,9 @@ def answer_lines(answer: TopicAnswer, lang: str, style: Style = PLAIN) -> list[s
         lines.append(t(lang, "no_poc", topic=esc(answer.topic)))
     else:
         lines.append(t(lang, "poc_line", person=style.mention(answer.primary)))
+    if answer.primary is not None and answer.away_until:
+        cover = style.mention(answer.cover) if answer.cover else t(lang, "nobody")
+        lines.append(t(lang, "away_line", person=style.mention(answer.primary), until=answer.away_until, cover=cover))
     if answer.backups:
         people = ", ".join(style.mention(p) for p in answer.backups)
         lines.append(t(lang, "backups_line", people=people))

@@ -13,6 +13,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///pocbot.db", alias="DATABASE_URL")
     language: str = Field(default="en", alias="POCBOT_LANGUAGE")
     admins: str = Field(default="", alias="POCBOT_ADMINS")
+    managers_manage_all: bool = Field(default=False, alias="POCBOT_MANAGERS_MANAGE_ALL")
     log_level: str = Field(default="WARNING", alias="POCBOT_LOG_LEVEL")
     port: int = Field(default=3000, alias="PORT")
     slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN", repr=False)

@@ -38,7 +38,10 @@ def make_engine_only(settings: Settings | None = None) -> Engine:
 
 def make_bot(engine: Engine, settings: Settings | None = None) -> Bot:
     settings = settings or get_settings()
-    return Bot(engine, language=settings.language)
+    return Bot(
+        engine, language=settings.language, admins=frozenset(settings.admin_emails),
+        managers_manage_all=settings.managers_manage_all,
+    )
 
 
 def store_is_empty(engine: Engine) -> bool:

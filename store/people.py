@@ -31,3 +31,18 @@ def link(*, session: Session, platform: str, user_id: str, email: str) -> Person
         setattr(person, field, user_id)
         session.add(person)
     return person
+
+
+def by_handle(*, session: Session, handle: str) -> list[Person]:
+    """People whose email starts with handle@ or whose name's first word is handle."""
+    handle = handle.lower()
+    local = select(Person).where(func.lower(Person.email).like(f"{handle}@%"))
+    found = list(session.execute(local).scalars())
+    if found:
+        return found
+    named = select(Person).where(func.lower(Person.name).like(f"{handle} %") | (func.lower(Person.name) == handle))
+    return list(session.execute(named).scalars())
+
+
+def by_ids(*, session: Session, ids: list[int]) -> dict[int, Person]:
+    return {p.id: p for p in session.execute(select(Person).where(Person.id.in_(ids))).scalars()}

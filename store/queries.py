@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from store.models import Assignment, AssignmentKind, DirectoryState, Person, Topic, TopicAlias
+from store.models import Absence, Assignment, AssignmentKind, DirectoryState, Person, Topic, TopicAlias
 
 
 class TopicRow(NamedTuple):
@@ -103,3 +104,28 @@ def held_by(*, session: Session, person_id: int, at: datetime) -> list[tuple[int
     """(topic id, topic name, primary or backup) for what a person holds at that moment."""
     result = session.connection().execute(_HELD_BY, {"person_id": person_id, "at": at})
     return [(topic_id, name, AssignmentKind(kind)) for topic_id, name, kind in result]
+
+
+_DELEGATE = aliased(Person)
+_ABSENTEE = aliased(Person)
+_ABSENT = (
+    select(
+        Absence.ends_at, _ABSENTEE.timezone, _DELEGATE.id, _DELEGATE.name, _DELEGATE.email,
+        _DELEGATE.slack_id, _DELEGATE.teams_id,
+    )
+    .join(_ABSENTEE, _ABSENTEE.id == Absence.person_id)
+    .outerjoin(_DELEGATE, _DELEGATE.id == Absence.delegate_id)
+    .where(Absence.person_id == bindparam("person_id"), Absence.starts_at <= bindparam("at"), Absence.ends_at > bindparam("at"))
+    .order_by(Absence.ends_at.desc())
+    .limit(1)
+)
+
+
+def absence_at(*, session: Session, person_id: int, at: datetime) -> tuple[datetime, str | None, AssignedPerson | None] | None:
+    """(until when, the absentee's time zone, the delegate if any) when away at that moment."""
+    row = session.connection().execute(_ABSENT, {"person_id": person_id, "at": at}).first()
+    if row is None:
+        return None
+    ends_at, tz, *delegate = row
+    cover = AssignedPerson(0, AssignmentKind.backup, 0, *delegate) if delegate[0] is not None else None
+    return ends_at, tz, cover

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.dates import zone
 from bot.index_cache import Snapshot
 from bot.messages import Action, PersonView, Reply, ReplyKind, TopicAnswer
 from bot.resolve import MatchKind, Resolution
@@ -38,6 +39,8 @@ def answer_for(
     holder = next((t for t in lineage if _primary(assigned, t.id)), topic)
     primary = _primary(assigned, holder.id)
     backups = [a for a in assigned if a.topic_id == holder.id and a.kind == AssignmentKind.backup]
+    away = queries.absence_at(session=session, person_id=primary.person_id, at=now) if primary else None
+    cover = (away[2] or (backups[0] if backups else None)) if away else None
     return TopicAnswer(
         topic_id=topic.id,
         topic=topic.name,
@@ -48,7 +51,14 @@ def answer_for(
         matched=_matched_text(topic, resolution),
         matched_alias=bool(resolution and resolution.via_alias),
         inherited_from=holder.name if holder is not topic else None,
+        away_until=_until(away[0], away[1]) if away else None,
+        cover=_view(cover) if cover else None,
     )
+
+
+def _until(ends_at: datetime, tz: str | None) -> str:
+    """The day typed: "away until 2026-12-03" ends at the start of that day, their time."""
+    return ends_at.astimezone(zone(tz)).date().isoformat()
 
 
 def _primary(assigned: list[AssignedPerson], topic_id: int) -> AssignedPerson | None:

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from bot.messages import Actor
 from store import people
+from store.models import Person
 
 
 def identify(actor: Actor, *, session: Session) -> Actor:
@@ -23,3 +24,13 @@ def link(actor: Actor, email: str, *, session: Session) -> Actor:
     if person is None:
         return replace(actor, email=email)
     return replace(actor, person_id=person.id, email=person.email, name=actor.name or person.name)
+
+
+def person_of(actor: Actor, *, session: Session) -> Person | None:
+    """The directory person behind an actor: by id, by platform id, else by email (console)."""
+    if actor.person_id is not None:
+        return session.get(Person, actor.person_id)
+    found = people.by_platform_id(session=session, platform=actor.platform, user_id=actor.user_id)
+    if found is None and actor.email and actor.platform == "console":
+        found = people.by_email(session=session, email=actor.email)
+    return found

@@ -1,0 +1,87 @@
+"""Who hears about a change, as outbox rows written in the change's own transaction."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from store.models import DirectoryChange, OutboxMessage, Person, Subscription, Topic, TopicTag
+from store.people import by_ids
+
+_TEAMS_CHANNEL = re.compile(r"^19:")
+_MAX_DEPTH = 32
+
+
+def person_address(person: Person) -> tuple[str, str]:
+    """Where a person gets DMs: Slack, else Teams, else the console (by email)."""
+    if person.slack_id:
+        return "slack", person.slack_id
+    if person.teams_id:
+        return "teams", person.teams_id
+    return "console", person.email
+
+
+def channel_platform(channel: str) -> str:
+    return "teams" if _TEAMS_CHANNEL.match(channel) else "slack"
+
+
+def person_payload(person: Person | None) -> dict | None:
+    if person is None:
+        return None
+    return {"id": person.id, "name": person.name, "email": person.email,
+            "slack_id": person.slack_id, "teams_id": person.teams_id}
+
+
+def announce_change(*, session: Session, change: DirectoryChange, now: datetime, lang: str = "en") -> int:
+    """Write one announcement per hearing channel and the DMs; returns how many rows."""
+    topic = session.get(Topic, change.topic_id)
+    people = by_ids(session=session, ids=[i for i in (change.person_id, change.previous_person_id) if i])
+    person, previous = people.get(change.person_id), people.get(change.previous_person_id)
+    payload = {
+        "lang": lang, "topic": topic.name, "topic_id": topic.id, "change": change.kind,
+        "person": person_payload(person), "previous": person_payload(previous),
+        "actor": change.actor, "reason": change.reason, "effective_at": change.effective_at.isoformat(),
+    }
+    rows = [(platform, channel, "announcement") for platform, channel in hearing_channels(session, topic)]
+    if person is not None:
+        rows.append((*person_address(person), f"dm_{change.kind}_new"))
+    if previous is not None and previous.id != (person.id if person else None):
+        rows.append((*person_address(previous), f"dm_{change.kind}_old"))
+    return sum(_outbox(session, change.id, platform, address, kind, payload, now) for platform, address, kind in rows)
+
+
+def hearing_channels(session: Session, topic: Topic) -> list[tuple[str, str]]:
+    """The topic's own channel, and channels subscribed to it, its ancestors, its tags or all."""
+    lineage = _lineage(session, topic)
+    tags = list(session.execute(select(TopicTag.tag).where(TopicTag.topic_id == topic.id)).scalars())
+    wanted = (
+        ((Subscription.target_kind == "topic") & Subscription.target.in_([str(t.id) for t in lineage]))
+        | ((Subscription.target_kind == "tag") & Subscription.target.in_(tags))
+        | (Subscription.target_kind == "all")
+    )
+    found = [(s.platform, s.channel) for s in session.execute(select(Subscription).where(wanted)).scalars()]
+    if topic.channel:
+        found.insert(0, (channel_platform(topic.channel), topic.channel))
+    return list(dict.fromkeys(found))
+
+
+def _lineage(session: Session, topic: Topic) -> list[Topic]:
+    chain, current = [], topic
+    while current is not None and len(chain) < _MAX_DEPTH:
+        chain.append(current)
+        current = session.get(Topic, current.parent_id) if current.parent_id else None
+    return chain
+
+
+def _outbox(session: Session, change_id: int, platform: str, address: str, kind: str, payload: dict, now: datetime) -> int:
+    """Insert unless this change already owes this recipient this message (then 0)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(OutboxMessage.__table__).values(
+        dedupe_key=f"change:{change_id}:{kind}:{platform}:{address}"[:200], platform=platform,
+        address=address, kind=kind, payload=payload, status="pending", attempts=0,
+        next_attempt_at=now, created_at=now, last_error="",
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return session.execute(statement).rowcount or 0

@@ -1,0 +1,37 @@
+"""The text of outbox messages (announcements and DMs), from their neutral payload."""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from bot.i18n import t
+from bot.messages import PersonView
+from bot.render import PLAIN, Style
+
+
+class Notice(Protocol):
+    kind: str
+    payload: dict[str, Any]
+
+
+def render_notice(message: Notice, style: Style = PLAIN) -> str:
+    payload = message.payload
+    lang = payload.get("lang", "en")
+    if "text" in payload and "change" not in payload:  # a plain message (e.g. from a job)
+        return style.escape(str(payload["text"]))
+    key = f"notice_{payload['change']}" if message.kind == "announcement" else message.kind
+    reason = payload.get("reason") or ""
+    return t(
+        lang, key,
+        topic=style.escape(payload.get("topic", "")),
+        person=_person(payload.get("person"), style, lang),
+        previous=_person(payload.get("previous"), style, lang),
+        actor=style.escape(str(payload.get("actor", ""))),
+        when=str(payload.get("effective_at", ""))[:10],
+        reason=t(lang, "reason_suffix", reason=style.escape(reason)) if reason else "",
+    )
+
+
+def _person(data: dict[str, Any] | None, style: Style, lang: str) -> str:
+    if not data:
+        return t(lang, "nobody")
+    return style.mention(PersonView(data["id"], data["name"], data["email"], data.get("slack_id"), data.get("teams_id")))

@@ -1,0 +1,59 @@
+"""Away and back: anyone may mark themselves away; lookups then route to the cover."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from bot.commands import parse_away
+from bot.dates import parse_day
+from bot.messages import Reply
+from bot.services.assign import find_person
+from bot.services.context import Context, done, invalid, view
+from store.directory import audit
+from store.models import Absence
+
+
+def away(session: Session, ctx: Context, text: str) -> Reply:
+    if ctx.person is None:
+        return invalid(ctx, "not_in_directory")
+    parsed = parse_away(text)
+    if parsed is None:
+        return invalid(ctx, "usage_away")
+    until = parse_day(parsed[0], now=ctx.now, tz=ctx.person.timezone)
+    if until is None:
+        return invalid(ctx, "bad_date", text=parsed[0])
+    if until <= ctx.now:
+        return invalid(ctx, "past_date", text=parsed[0])
+    delegate = None
+    if parsed[1] is not None:
+        delegate, problem = find_person(session, ctx, parsed[1])
+        if problem:
+            return problem
+        if delegate.id == ctx.person.id:
+            return invalid(ctx, "delegate_self")
+    _end_absences(session, ctx)
+    session.add(Absence(person_id=ctx.person.id, delegate_id=delegate.id if delegate else None,
+                        starts_at=ctx.now, ends_at=until, created_at=ctx.now))
+    audit(session=session, actor=ctx.who, action="person.away", now=ctx.now, person_id=ctx.person.id,
+          after={"until": until.isoformat(), "delegate": delegate.email if delegate else None})
+    day = parsed[0] if parsed[0][:4].isdigit() else until.date().isoformat()
+    if delegate:
+        return done(ctx, "away_set_delegate", until=day, person=view(delegate))
+    return done(ctx, "away_set", until=day)
+
+
+def back(session: Session, ctx: Context, text: str) -> Reply:
+    if ctx.person is None:
+        return invalid(ctx, "not_in_directory")
+    if not _end_absences(session, ctx):
+        return invalid(ctx, "not_away")
+    audit(session=session, actor=ctx.who, action="person.back", now=ctx.now, person_id=ctx.person.id)
+    return done(ctx, "back_set")
+
+
+def _end_absences(session: Session, ctx: Context) -> int:
+    current = (Absence.person_id == ctx.person.id) & (Absence.starts_at <= ctx.now) & (Absence.ends_at > ctx.now)
+    ids = list(session.execute(select(Absence.id).where(current)).scalars())
+    if ids:
+        session.execute(update(Absence).where(Absence.id.in_(ids)).values(ends_at=ctx.now))
+    return len(ids)

@@ -1,0 +1,124 @@
+"""Topic commands: add, alias, rename, remove (removed topics keep their history)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from bot.commands import split_reason, two_names
+from bot.messages import Reply
+from bot.permissions import may_change
+from bot.services.assign import refuse
+from bot.services.context import Context, done, find_topic, invalid
+from bot.text import topic_key
+from store.directory import audit, bump_version
+from store.models import Topic, TopicAlias
+
+_PARENT = re.compile(r"\s+(?:parent|under|padre|bajo)\s+", re.IGNORECASE)
+
+
+def topic_command(session: Session, ctx: Context, text: str) -> Reply:
+    verb, _, rest = text.strip().partition(" ")
+    handler = _VERBS.get(verb.lower())
+    if handler is None:
+        return invalid(ctx, "usage_topic")
+    body, reason = split_reason(rest)
+    return handler(session, ctx, body.strip(), reason)
+
+
+def _add(session: Session, ctx: Context, body: str, reason: str) -> Reply:
+    name, _, parent_name = (p.strip() for p in _split_parent(body))
+    if not topic_key(name):
+        return invalid(ctx, "usage_topic")
+    parent_id = None
+    if parent_name:
+        parent_id, problem = find_topic(ctx, parent_name)
+        if problem:
+            return problem
+    if not may_change(session, ctx, parent_id):
+        return refuse(session, ctx, "topic.add", parent_id, body)
+    if _taken(session, topic_key(name)):
+        return invalid(ctx, "name_taken", name=name)
+    topic = Topic(name=name[:200], key=topic_key(name), parent_id=parent_id, created_at=ctx.now)
+    session.add(topic)
+    session.flush()
+    _changed(session, ctx, "topic.add", topic.id, None, {"name": name, "parent_id": parent_id}, reason)
+    return done(ctx, "topic_added", topic=name)
+
+
+def _alias(session: Session, ctx: Context, body: str, reason: str) -> Reply:
+    names = two_names(body)
+    if names is None:
+        return invalid(ctx, "usage_topic")
+    topic_id, problem = find_topic(ctx, names[0])
+    if problem:
+        return problem
+    if not may_change(session, ctx, topic_id):
+        return refuse(session, ctx, "topic.alias", topic_id, body)
+    key = topic_key(names[1])
+    if not key or _taken(session, key):
+        return invalid(ctx, "name_taken", name=names[1])
+    session.add(TopicAlias(topic_id=topic_id, alias=names[1][:200], key=key))
+    _changed(session, ctx, "topic.alias", topic_id, None, {"alias": names[1]}, reason)
+    return done(ctx, "alias_added", alias=names[1], topic=ctx.snapshot.topics[topic_id].name)
+
+
+def _rename(session: Session, ctx: Context, body: str, reason: str) -> Reply:
+    names = two_names(body, separator="to|a")
+    if names is None:
+        return invalid(ctx, "usage_topic")
+    topic_id, problem = find_topic(ctx, names[0])
+    if problem:
+        return problem
+    if not may_change(session, ctx, topic_id):
+        return refuse(session, ctx, "topic.rename", topic_id, body)
+    key = topic_key(names[1])
+    topic = session.get(Topic, topic_id)
+    if not key or (key != topic.key and _taken(session, key)):
+        return invalid(ctx, "name_taken", name=names[1])
+    before = topic.name
+    topic.name, topic.key = names[1][:200], key
+    session.add(topic)
+    _changed(session, ctx, "topic.rename", topic_id, {"name": before}, {"name": topic.name}, reason)
+    return done(ctx, "topic_renamed", before=before, topic=topic.name)
+
+
+def _remove(session: Session, ctx: Context, body: str, reason: str) -> Reply:
+    topic_id, problem = find_topic(ctx, body)
+    if problem:
+        return problem
+    if not may_change(session, ctx, topic_id):
+        return refuse(session, ctx, "topic.remove", topic_id, body)
+    children = [t.name for t in ctx.snapshot.topics.values() if t.parent_id == topic_id]
+    if children:
+        return invalid(ctx, "topic_has_children", topic=ctx.snapshot.topics[topic_id].name, children=children[:5])
+    topic = session.get(Topic, topic_id)
+    topic.removed_at = ctx.now
+    session.add(topic)
+    _changed(session, ctx, "topic.remove", topic_id, {"name": topic.name}, None, reason)
+    return done(ctx, "topic_removed", topic=topic.name)
+
+
+def _split_parent(body: str) -> tuple[str, str, str]:
+    parts = _PARENT.split(body, maxsplit=1)
+    return (parts[0], " ", parts[1]) if len(parts) == 2 else (body, "", "")
+
+
+def _taken(session: Session, key: str) -> bool:
+    """A key held by any topic name or alias, removed topics included (history stays unique)."""
+    name = session.execute(select(Topic.id).where(Topic.key == key)).first()
+    return name is not None or session.execute(select(TopicAlias.id).where(TopicAlias.key == key)).first() is not None
+
+
+def _changed(session: Session, ctx: Context, action: str, topic_id: int, before: object, after: object, reason: str) -> None:
+    audit(session=session, actor=ctx.who, action=action, now=ctx.now, reason=reason, topic_id=topic_id, before=before, after=after)
+    bump_version(session=session)
+
+
+_VERBS = {
+    "add": _add, "new": _add, "crear": _add, "nuevo": _add,
+    "alias": _alias,
+    "rename": _rename, "renombrar": _rename,
+    "remove": _remove, "delete": _remove, "borrar": _remove, "eliminar": _remove,
+}
