@@ -52,7 +52,7 @@ def chat(
     if demo or bootstrap.store_is_empty(engine):
         from integrations.files.importing import import_file
 
-        import_file(engine, bootstrap.DEMO_FILE, actor="demo")
+        import_file(engine, bootstrap.DEMO_FILE, actor="demo", quiet=True)
         console.print("[dim]Demo organisation loaded: try `who is the POC for travel?`[/]")
     actor = Actor(platform="console", user_id=as_email or "console", email=as_email or None)
     run_chat(bootstrap.make_bot(engine), actor, console)
@@ -81,11 +81,12 @@ def import_(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML or CSV file.")],
     people: Annotated[Optional[Path], typer.Option(exists=True, help="People CSV for a topics CSV.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes, write nothing.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Announce no POC changes.")] = False,
 ) -> None:
     """Load or update the directory from a file: all of it, or none of it."""
     from integrations.files.importing import run_import_command
 
-    raise typer.Exit(run_import_command(_engine(), path, people, dry_run, console, errors))
+    raise typer.Exit(run_import_command(_engine(), path, people, dry_run, console, errors, quiet))
 
 
 @app.command()

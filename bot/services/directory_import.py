@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.services.directory_announce import announce_import
 from bot.services.directory_apply import apply_plan
 from bot.services.directory_file import DirectoryFile, DirectoryFileError, PersonRecord, TopicRecord
 from bot.services.directory_validate import TopicKeys, validate
@@ -120,6 +121,8 @@ def apply_import(engine: Engine, data: DirectoryFile, *, actor: str, now: dateti
             raise DirectoryFileError(plan.errors)
         if not plan.is_empty:
             apply_plan(session, plan, actor=actor, reason=reason, progress=progress)
+            if not quiet:
+                announce_import(session, plan, actor=actor, reason=reason)
             bump_version(session=session)
     _LOGGER.info("directory import by %s: %s", actor, plan.summary())
     return plan

@@ -18,7 +18,7 @@ MAX_LISTED_CHANGES = 200
 
 
 def import_file(engine: Engine, path: Path, *, actor: str, people: Path | None = None,
-                progress: Progress | None = None) -> ImportPlan:
+                progress: Progress | None = None, quiet: bool = False) -> ImportPlan:
     """Load the file and apply it in one transaction; DirectoryFileError lists every problem."""
     data = load_directory_file(path, people)
     task = progress.add_task("Importing", total=None) if progress else None
@@ -27,18 +27,19 @@ def import_file(engine: Engine, path: Path, *, actor: str, people: Path | None =
         if progress is not None and task is not None:
             progress.update(task, completed=done, total=total)
 
-    return apply_import(engine, data, actor=actor, now=datetime.now(timezone.utc), progress=advance)
+    return apply_import(engine, data, actor=actor, now=datetime.now(timezone.utc), progress=advance, quiet=quiet)
 
 
 def run_import_command(engine: Engine, path: Path, people: Path | None, dry_run: bool,
-                       out: Console, err: Console) -> int:
+                       out: Console, err: Console, quiet: bool = False) -> int:
     """`pocbot import`: the exit code (0 done, 1 the file has problems)."""
     try:
         if dry_run:
             plan = _plan(engine, path, people)
         else:
             with Progress(console=err, transient=True) as progress:
-                plan = import_file(engine, path, actor=f"import:{path.name}", people=people, progress=progress)
+                plan = import_file(engine, path, actor=f"import:{path.name}", people=people,
+                                   progress=progress, quiet=quiet)
     except DirectoryFileError as exc:
         err.print(f"[red]{path} has {len(exc.errors)} problem(s); nothing was imported:[/]")
         for line in exc.errors:

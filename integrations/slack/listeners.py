@@ -8,7 +8,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.core import Bot
+from bot.core import COMMANDS, Bot
+from bot.parse import parse
 from bot.i18n import languages, t
 from bot.messages import Actor, Reply, Request
 from integrations.slack import render
@@ -17,6 +18,7 @@ from integrations.tasks import Background
 
 _LOGGER = logging.getLogger(__name__)
 _LOOKUP = re.compile(r"^poc_lookup_\d+$")
+_MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for an acknowledgement
 
 
@@ -46,9 +48,7 @@ class SlackListeners:
         """
         text = unescape(command.get("text") or "")
         actor = Actor("slack", command["user_id"], command.get("user_name") or "")
-        work = asyncio.ensure_future(
-            asyncio.to_thread(self.bot.handle, Request(text, actor, command.get("channel_id")))
-        )
+        work = asyncio.ensure_future(self._handle(text, actor, command.get("channel_id")))
         try:
             reply = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET_SECONDS)
         except asyncio.TimeoutError:
@@ -57,6 +57,14 @@ class SlackListeners:
             return
         await ack(response_type="ephemeral", text=render.text(reply), blocks=render.blocks(reply))
         self.background.spawn(self._after_lookup(actor.user_id, text, reply), "slack-record")
+
+    async def _handle(self, text: str, actor: Actor, channel: str | None) -> Reply:
+        """Lookups go straight to the core; commands first learn who is who (users.info)."""
+        if parse(text).name in COMMANDS:
+            actor = await self.people.actor(actor.user_id, actor.name)
+            for user_id in dict.fromkeys(_MENTIONED.findall(text)):
+                await self.people.actor(user_id)  # links a mentioned person on first sight
+        return await asyncio.to_thread(self.bot.handle, Request(text, actor, channel))
 
     async def _answer_late(self, work: asyncio.Future, respond: Any, user_id: str, text: str) -> None:
         reply = await work
@@ -106,7 +114,7 @@ class SlackListeners:
         ok = False
         try:
             text = unescape(event.get("text") or "")
-            reply = await asyncio.to_thread(self.bot.handle, Request(text, Actor("slack", event["user"]), event.get("channel")))
+            reply = await self._handle(text, Actor("slack", event["user"]), event.get("channel"))
             await client.chat_postMessage(
                 channel=event["channel"], thread_ts=thread, text=render.text(reply),
                 blocks=render.blocks(reply, shareable=False),
