@@ -108,8 +108,10 @@ def plan_import(session: Session, data: DirectoryFile, *, now: datetime) -> Impo
 
 
 def apply_import(engine: Engine, data: DirectoryFile, *, actor: str, now: datetime,
-                 reason: str = "", progress: Progress | None = None) -> ImportPlan:
+                 reason: str = "", progress: Progress | None = None, quiet: bool = False) -> ImportPlan:
     """Plan and apply in one transaction: all of it, or nothing (DirectoryFileError).
+
+    Unless quiet, each existing topic whose POC changed is announced, in the same transaction.
 
     Every change writes an audit entry by `actor`, and an import that changed anything
     bumps the directory version once: the same file imported twice writes nothing the

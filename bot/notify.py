@@ -1,0 +1,37 @@
+"""What the dispatcher asks of a platform's notifier, and how a notifier says it failed."""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class OutboundMessage(Protocol):
+    """A claimed outbox row, as a notifier sees it (store.models.OutboxMessage fits)."""
+
+    id: int | None
+    platform: str
+    address: str
+    kind: str
+    payload: dict[str, Any]
+
+
+class DeliveryError(Exception):
+    """A delivery that did not happen.
+
+    retry_after: seconds the platform asked us to wait (a 429's Retry-After).
+    permanent: retrying cannot help (no such channel, user gone): give the row up.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    """Delivers outbox rows of one platform; renders them the platform's way."""
+
+    platform: str
+
+    def deliver(self, message: OutboundMessage) -> None:
+        """Send the message or raise DeliveryError; return only once it is sent."""
+        ...
