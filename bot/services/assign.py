@@ -14,6 +14,7 @@ from bot.permissions import may_change, record_refusal, who_can
 from bot.services.context import Context, done, find_topic, invalid, view
 from store import people
 from store.directory import Current, bump_version, current_assignments, set_backups, set_primary
+from store.locks import lock_topic
 from store.models import DirectoryChange, Person
 
 
@@ -45,6 +46,7 @@ def assign(session: Session, ctx: Context, text: str) -> Reply:
         return problem
     if not may_change(session, ctx, topic_id):
         return refuse(session, ctx, "assign", topic_id, text)
+    lock_topic(session=session, topic_id=topic_id)  # two managers at once: one waits
     current = current_assignments(session=session, topic_ids=[topic_id]).get(topic_id, Current())
     if args.backup:
         return _add_backup(session, ctx, topic_id, person, current, args.reason)
@@ -107,6 +109,7 @@ def unassign(session: Session, ctx: Context, text: str) -> Reply:
         return problem
     if not may_change(session, ctx, topic_id):
         return refuse(session, ctx, "unassign", topic_id, text)
+    lock_topic(session=session, topic_id=topic_id)
     current = current_assignments(session=session, topic_ids=[topic_id]).get(topic_id, Current())
     topic = _name(ctx, topic_id)
     if current.primary and current.primary.person_id == person.id:
