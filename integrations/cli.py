@@ -1,4 +1,4 @@
-"""The `pocbot` command: chat, who, import, export, migrate."""
+"""The `pocbot` command: chat, who, import, export, serve, tick, migrate."""
 from __future__ import annotations
 
 import json
@@ -117,6 +117,31 @@ def serve(
     if bootstrap.store_is_empty(engine):
         errors.print("[yellow]The directory is empty: load it with `pocbot import FILE`.[/]")
     run(bootstrap.make_bot(engine, settings), settings, port or settings.port)
+
+
+@app.command()
+def tick(
+    at: Annotated[Optional[str], typer.Option(help="Run as of this time (ISO 8601), not now.")] = None,
+) -> None:
+    """Run every due job once: dated handovers, then deliveries (for cron, and tests)."""
+    from bot.jobs import run_due, worker_id
+    from integrations.console.notifier import ConsoleNotifier
+    from integrations.slack.notifier import SlackNotifier
+
+    try:
+        now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
+    except ValueError:
+        errors.print(f"[red]--at must be an ISO 8601 date or time, not {at!r}.[/]")
+        raise typer.Exit(2) from None
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    notifiers: dict = {"console": ConsoleNotifier(console)}
+    slack = SlackNotifier.from_settings(get_settings())
+    if slack is not None:
+        notifiers["slack"] = slack
+    done = run_due(engine=_engine(), notifiers=notifiers, now=now, worker=worker_id())
+    sent = done.dispatch
+    console.print(f"Handovers announced: {done.handovers}. Messages sent: {sent.sent}, "
+                  f"to retry: {sent.retrying}, given up: {sent.failed}.")
 
 
 @app.command()

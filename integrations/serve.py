@@ -5,12 +5,15 @@ import asyncio
 import logging
 
 from aiohttp import web
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core import Bot
+from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from integrations import redact
 from integrations.server import build_web_app
 from integrations.slack.app import build_app
+from integrations.slack.notifier import SlackNotifier
 from integrations.tasks import Background
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,12 +49,21 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
 
         socket = AsyncSocketModeHandler(slack, settings.slack_app_token)
         await socket.connect_async()
+    jobs = start_jobs(bot, settings)
     try:
         await asyncio.Event().wait()
     finally:
+        await asyncio.to_thread(stop_scheduler, jobs)
         if socket is not None:
             await socket.close_async()
         await runner.cleanup()
+
+
+def start_jobs(bot: Bot, settings: Settings) -> BackgroundScheduler:
+    """Dated handovers always run; deliveries go out for the platforms that are configured."""
+    notifier = SlackNotifier.from_settings(settings) if settings.slack_enabled else None
+    notifiers = {notifier.platform: notifier} if notifier else {}
+    return start_scheduler(engine=bot.engine, notifiers=notifiers, clock=bot.clock)
 
 
 def run(bot: Bot, settings: Settings, port: int) -> None:

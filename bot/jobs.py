@@ -1,0 +1,153 @@
+"""Work the bot does on its own, as plain functions of `now`: handovers, deliveries, pruning."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.announce import announce_change
+from bot.notify import DeliveryError, Notifier
+from store import outbox
+from store.db import write_session
+from store.directory import bump_version
+from store.models import DirectoryChange, OutboxMessage
+
+_LOGGER = logging.getLogger(__name__)
+DISPATCH_LEASE = timedelta(seconds=60)
+KEEP_SENT = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    """What one dispatch run did with the rows it claimed."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0  # failed for now, rescheduled
+    failed: int = 0  # given up: permanent error or too old
+    released: int = 0  # handed back undelivered, or taken over by another worker
+
+
+@dataclass(frozen=True)
+class DueResult:
+    handovers: int
+    dispatch: DispatchResult = field(default_factory=DispatchResult)
+    pruned: int = 0
+
+
+def worker_id() -> str:
+    """This process's name on the claims it takes: host, pid and a random suffix."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str) -> DueResult:
+    """Every due job once, as of `now` (what `pocbot tick` runs)."""
+    handovers = run_handovers(engine=engine, now=now)
+    dispatch = run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker)
+    return DueResult(handovers, dispatch, run_prune(engine=engine, now=now))
+
+
+def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
+                 limit: int = 100, lease: timedelta = DISPATCH_LEASE) -> DispatchResult:
+    """Deliver due outbox rows: claim in one transaction, deliver outside any, settle each alone."""
+    if not notifiers:
+        return DispatchResult()
+    with write_session(engine) as session:
+        claimed = outbox.claim_due(session=session, now=now, worker=worker, lease=lease,
+                                   platforms=list(notifiers), limit=limit)
+    # Deliver only while the claims are surely ours: once a lease lapses another worker
+    # may take the row, and delivering it here too would send it twice.
+    deadline = time.monotonic() + lease.total_seconds() / 2
+    outcomes: Counter[str] = Counter()
+    for index, message in enumerate(claimed):
+        if time.monotonic() > deadline:
+            rest = [m.id for m in claimed[index:] if m.id is not None]
+            with write_session(engine) as session:
+                outbox.release(session=session, message_ids=rest, worker=worker)
+            outcomes["released"] += len(rest)
+            break
+        outcomes[_deliver(engine, notifiers[message.platform], message, now, worker)] += 1
+    return DispatchResult(claimed=len(claimed), **outcomes)
+
+
+def _deliver(engine: Engine, notifier: Notifier, message: OutboxMessage, now: datetime, worker: str) -> str:
+    try:
+        notifier.deliver(message)
+    except DeliveryError as exc:
+        return _settle_failure(engine, message, now, worker, str(exc), exc.retry_after, exc.permanent)
+    except Exception as exc:  # a notifier bug must not stop the other rows
+        _LOGGER.exception("the %s notifier failed on outbox row %s", message.platform, message.id)
+        return _settle_failure(engine, message, now, worker, f"{type(exc).__name__}: {exc}", None, False)
+    with write_session(engine) as session:
+        marked = outbox.mark_sent(session=session, message_id=message.id or 0, worker=worker, now=now)
+    if not marked:
+        _LOGGER.warning("outbox row %s was delivered after its claim lapsed", message.id)
+    return "sent"
+
+
+def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worker: str, error: str,
+                    retry_after: float | None, permanent: bool) -> str:
+    with write_session(engine) as session:
+        status = outbox.mark_failed(session=session, message_id=message.id or 0, worker=worker, now=now,
+                                    error=error, retry_after=retry_after, permanent=permanent)
+    if status == "failed":
+        _LOGGER.warning("gave up on %s to %s:%s (outbox row %s): %s",
+                        message.kind, message.platform, message.address, message.id, error)
+        return "failed"
+    _LOGGER.info("will retry outbox row %s to %s:%s: %s", message.id, message.platform, message.address, error)
+    return "retrying" if status == "pending" else "released"
+
+
+def run_handovers(*, engine: Engine, now: datetime) -> int:
+    """Announce every dated change that is due, exactly once; returns how many.
+
+    The claim (setting announced_at) and the outbox rows share one transaction, so a
+    change is announced entirely or not at all, and a second runner finds nothing.
+    """
+    with write_session(engine) as session:
+        announced = 0
+        for change in _claim_due_changes(session, now):
+            try:
+                # A savepoint per change: one that cannot be announced (a bug, bad data)
+                # is put back for the next run and does not hold up the others.
+                with session.begin_nested():
+                    announce_change(session=session, change=change, now=now)
+                announced += 1
+            except Exception:
+                _LOGGER.exception("could not announce directory change %s; will retry", change.id)
+                _unclaim_change(session, change.id or 0)
+        if announced:
+            bump_version(session=session)
+    return announced
+
+
+def _claim_due_changes(session: Session, now: datetime) -> list[DirectoryChange]:
+    """One conditional UPDATE ... RETURNING: a racing runner re-checks announced_at and skips."""
+    now = outbox.as_utc(now)
+    table = DirectoryChange.__table__
+    due = and_(table.c.announced_at.is_(None), table.c.cancelled_at.is_(None), table.c.effective_at <= now)
+    rows = session.execute(update(table).where(due).values(announced_at=now).returning(*table.c)).mappings()
+    changes = [DirectoryChange(**dict(row)) for row in rows]
+    for change in changes:
+        change.effective_at = outbox.as_utc(change.effective_at)  # SQLite returns naive datetimes
+    return sorted(changes, key=lambda c: c.id or 0)
+
+
+def _unclaim_change(session: Session, change_id: int) -> None:
+    session.execute(update(DirectoryChange).where(DirectoryChange.id == change_id).values(announced_at=None))
+
+
+def run_prune(*, engine: Engine, now: datetime, keep: timedelta = KEEP_SENT) -> int:
+    """Forget outbox rows sent more than `keep` ago."""
+    with write_session(engine) as session:
+        return outbox.prune(session=session, before=now - keep)

@@ -1,0 +1,140 @@
+"""The outbox queue: claim due rows with a lease, mark them sent or failed, prune."""
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Collection
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from store.models import OutboxMessage
+
+_LOGGER = logging.getLogger(__name__)
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(minutes=5)
+# Long enough that a day-long platform outage loses nothing, short enough that a
+# message nobody can deliver stops being retried.
+MAX_AGE = timedelta(hours=48)
+_TABLE = OutboxMessage.__table__
+_ERROR_LENGTH = 500
+
+
+def as_utc(moment: datetime) -> datetime:
+    """UTC and aware: SQLite stores datetimes without their offset, so bind UTC only."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _claimable(table, now: datetime, platforms: Collection[str]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    return and_(
+        table.c.status == "pending",
+        table.c.next_attempt_at <= now,
+        or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+        table.c.platform.in_(list(platforms)),
+    )
+
+
+def claim_due(*, session: Session, now: datetime, worker: str, lease: timedelta,
+              platforms: Collection[str], limit: int) -> list[OutboxMessage]:
+    """Claim up to `limit` due rows, at most the head of each (platform, address) queue.
+
+    One conditional UPDATE ... RETURNING. The outer WHERE repeats the claim condition:
+    on PostgreSQL a claimer that waited for a row another claimer took re-checks it on
+    the new version and skips it; on SQLite write transactions run one at a time.
+    """
+    now = as_utc(now)
+    candidate, older = _TABLE.alias("candidate"), _TABLE.alias("older")
+    # Only the oldest pending row of an address: keeps each channel's order, sends
+    # one message per address per run, and lets a slow channel wait alone.
+    is_head = ~exists().where(
+        older.c.platform == candidate.c.platform, older.c.address == candidate.c.address,
+        older.c.status == "pending", older.c.id < candidate.c.id,
+    )
+    due = (
+        select(candidate.c.id).where(_claimable(candidate, now, platforms), is_head)
+        .order_by(candidate.c.next_attempt_at, candidate.c.id).limit(limit)
+        # PostgreSQL only (SQLite drops it): rows locked by a racing claimer are skipped
+        # rather than waited for; correctness still rests on the repeated condition.
+        .with_for_update(skip_locked=True)
+        # Chosen once: as a plain IN (subquery) PostgreSQL may rescan it per row, and a
+        # rescan skips the rows this statement just claimed, so LIMIT would not hold.
+        .cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    statement = (
+        update(_TABLE)
+        .where(_TABLE.c.id.in_(select(due.c.id)), _claimable(_TABLE, now, platforms))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(*_TABLE.c)
+    )
+    rows = session.execute(statement).mappings().all()
+    return sorted((OutboxMessage(**dict(row)) for row in rows), key=lambda m: m.id or 0)
+
+
+def _held(message_id: int, worker: str) -> ColumnElement[bool]:
+    """Only the worker holding the claim may settle a row (a lapsed claim may have moved)."""
+    return and_(_TABLE.c.id == message_id, _TABLE.c.claimed_by == worker, _TABLE.c.status == "pending")
+
+
+def mark_sent(*, session: Session, message_id: int, worker: str, now: datetime) -> bool:
+    """Mark a delivered row sent and release it; False when this worker no longer held it."""
+    statement = update(_TABLE).where(_held(message_id, worker)).values(
+        status="sent", sent_at=as_utc(now), attempts=_TABLE.c.attempts + 1,
+        claimed_by=None, claimed_until=None, last_error="",
+    )
+    return (session.execute(statement).rowcount or 0) == 1
+
+
+def mark_failed(*, session: Session, message_id: int, worker: str, now: datetime, error: str,
+                retry_after: float | None = None, permanent: bool = False) -> str | None:
+    """Reschedule a failed delivery (Retry-After, else backoff) or give it up.
+
+    Returns the row's new status ("pending" or "failed"), None when this worker no
+    longer held it. A row is given up when the failure is permanent or it is older
+    than MAX_AGE.
+    """
+    now = as_utc(now)
+    found = session.execute(
+        select(_TABLE.c.attempts, _TABLE.c.created_at).where(_held(message_id, worker)).with_for_update()
+    ).first()
+    if found is None:
+        return None
+    attempts = found.attempts + 1
+    give_up = permanent or now - as_utc(found.created_at) >= MAX_AGE
+    if retry_after is not None:
+        wait = timedelta(seconds=max(0.0, retry_after))
+    else:
+        wait = backoff(attempts)
+    values = {
+        "attempts": attempts, "claimed_by": None, "claimed_until": None,
+        "last_error": error[:_ERROR_LENGTH], "next_attempt_at": now + wait,
+    }
+    if give_up:
+        values["status"] = "failed"
+    session.execute(update(_TABLE).where(_held(message_id, worker)).values(**values))
+    return "failed" if give_up else "pending"
+
+
+def backoff(attempts: int) -> timedelta:
+    """Capped exponential backoff with jitter (between half and all of 5 s * 2^(n-1))."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, min(attempts - 1, 16)))
+    return ceiling * (0.5 + random.random() / 2)
+
+
+def release(*, session: Session, message_ids: Collection[int], worker: str) -> int:
+    """Give claimed rows back untouched (a run out of time), so any worker takes them at once."""
+    if not message_ids:
+        return 0
+    statement = update(_TABLE).where(
+        _TABLE.c.id.in_(list(message_ids)), _TABLE.c.claimed_by == worker, _TABLE.c.status == "pending",
+    ).values(claimed_by=None, claimed_until=None)
+    return session.execute(statement).rowcount or 0
+
+
+def prune(*, session: Session, before: datetime) -> int:
+    """Delete rows sent before `before`; failed rows stay for someone to look at."""
+    statement = delete(_TABLE).where(_TABLE.c.status == "sent", _TABLE.c.sent_at < as_utc(before))
+    return session.execute(statement).rowcount or 0
