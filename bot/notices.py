@@ -19,7 +19,7 @@ def render_notice(message: Notice, style: Style = PLAIN) -> str:
     if "text" in payload and "change" not in payload:  # a plain message (e.g. from a job)
         return style.escape(str(payload["text"]))
     key = f"notice_{payload['change']}" if message.kind == "announcement" else message.kind
-    reason = payload.get("reason") or ""
+    reason = (payload.get("reason") or "").strip().rstrip(".")
     return t(
         lang, key,
         topic=style.escape(payload.get("topic", "")),

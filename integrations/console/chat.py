@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.core import Bot
-from bot.messages import Actor, Reply, Request
+from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.render import Style, render_text
 
 _BOLD = re.compile(r"\*([^*\n]+)\*")
@@ -29,6 +29,17 @@ def show(console: Console, reply: Reply) -> None:
     console.print(f"[bold magenta]pocbot[/] › {to_rich(render_text(reply, STYLE))}")
 
 
+def deliver_notices(bot: Bot, console: Console, rounds: int = 20) -> None:
+    """Show the announcements and DMs a change caused to console people, as they go out."""
+    from bot.jobs import run_dispatch, worker_id
+    from integrations.console.notifier import ConsoleNotifier
+
+    notifiers = {"console": ConsoleNotifier(console)}
+    for _ in range(rounds):  # one message per address per run
+        if not run_dispatch(engine=bot.engine, notifiers=notifiers, now=bot.clock(), worker=worker_id()).claimed:
+            return
+
+
 def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
     """Read questions until end of input or a quit word; answer each one."""
     console = console or Console()
@@ -45,5 +56,7 @@ def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
             reply = bot.handle(Request(text=line, actor=actor))
             show(console, reply)
             bot.record(actor, line, reply)
+            if reply.kind is ReplyKind.done:
+                deliver_notices(bot, console)
     finally:
         bot.flush()
