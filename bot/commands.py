@@ -75,7 +75,7 @@ def parse_away(text: str) -> tuple[str, PersonRef | None] | None:
 def two_names(text: str, separator: str | None = None) -> tuple[str, str] | None:
     """Two names: quoted ("Accounts Receivable" "AR"), split on a word (to), or last word."""
     if separator:
-        found = re.split(rf"\s+{separator}\s+", text, maxsplit=1, flags=re.IGNORECASE)
+        found = re.split(rf"\s+(?:{separator})\s+", text, maxsplit=1, flags=re.IGNORECASE)
         if len(found) == 2 and all(p.strip() for p in found):
             return found[0].strip(), found[1].strip()
     try:

@@ -19,6 +19,8 @@ def render_notice(message: Notice, style: Style = PLAIN) -> str:
     if "text" in payload and "change" not in payload:  # a plain message (e.g. from a job)
         return style.escape(str(payload["text"]))
     key = f"notice_{payload['change']}" if message.kind == "announcement" else message.kind
+    if key == "dm_primary_new" and not payload.get("previous"):
+        key = "dm_primary_first"  # nobody held it before: nobody to ask for context
     reason = (payload.get("reason") or "").strip().rstrip(".")
     return t(
         lang, key,

@@ -34,13 +34,20 @@ class Current:
 
 
 def current_assignments(
-    *, session: Session, topic_ids: Collection[int] | None = None
+    *, session: Session, topic_ids: Collection[int] | None = None, at: datetime | None = None
 ) -> dict[int, Current]:
-    """Current (ends_at IS NULL) holders per topic; all topics when topic_ids is None."""
+    """Open-ended (ends_at IS NULL) holders per topic, or with `at`, those holding it then
+    (a scheduled handover's rows hold from their start); all topics when topic_ids is None."""
     columns = select(
         Assignment.id, Assignment.topic_id, Assignment.person_id, Assignment.kind,
         Assignment.position,
-    ).where(Assignment.ends_at.is_(None))
+    )
+    if at is None:
+        columns = columns.where(Assignment.ends_at.is_(None))
+    else:
+        columns = columns.where(
+            Assignment.starts_at <= at, (Assignment.ends_at.is_(None)) | (Assignment.ends_at > at)
+        )
     if topic_ids is None:
         queries = [columns]
     else:

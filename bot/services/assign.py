@@ -8,12 +8,13 @@ from sqlmodel import Session
 
 from bot.announce import announce_change
 from bot.commands import PersonRef, parse_assign, split_reason, PERSON, person_ref
-from bot.dates import parse_day
+from bot.dates import parse_day, zone
 from bot.messages import Reply, ReplyKind
 from bot.permissions import may_change, record_refusal, who_can
 from bot.services.context import Context, done, find_topic, invalid, view
 from store import people
-from store.directory import Current, bump_version, current_assignments, set_backups, set_primary
+from store.directory import Current, DirectoryWriter, audit, bump_version, current_assignments
+from store.schedule import cancel_scheduled
 from store.locks import lock_topic
 from store.models import DirectoryChange, Person
 
@@ -46,54 +47,55 @@ def assign(session: Session, ctx: Context, text: str) -> Reply:
         return problem
     if not may_change(session, ctx, topic_id):
         return refuse(session, ctx, "assign", topic_id, text)
-    lock_topic(session=session, topic_id=topic_id)  # two managers at once: one waits
-    current = current_assignments(session=session, topic_ids=[topic_id]).get(topic_id, Current())
-    if args.backup:
-        return _add_backup(session, ctx, topic_id, person, current, args.reason)
     when = None
     if args.when:
-        when = parse_day(args.when, now=ctx.now, tz=ctx.person.timezone if ctx.person else None)
+        when = parse_day(args.when, now=ctx.now, tz=_tz(ctx))
         if when is None:
             return invalid(ctx, "bad_date", text=args.when)
         if when <= ctx.now:
             return invalid(ctx, "past_date", text=args.when)
+    lock_topic(session=session, topic_id=topic_id)  # two managers at once: one waits
+    current = _holders(session, ctx, topic_id)
+    if args.backup:
+        return _add_backup(session, ctx, topic_id, person, current, args.reason, when)
     pending = _pending(session, topic_id)
     if pending:
-        return invalid(ctx, "handover_clash", topic=_name(ctx, topic_id), when=pending)
+        return invalid(ctx, "handover_clash", topic=_name(ctx, topic_id), when=_day(ctx, pending.effective_at))
     if current.primary and current.primary.person_id == person.id:
         return invalid(ctx, "already_poc", person=view(person), topic=_name(ctx, topic_id))
-    if when is not None:
-        return _schedule(session, ctx, topic_id, person, current, when, args.reason)
-    return _hand_over(session, ctx, topic_id, person, current, args.reason)
+    return _hand_over(session, ctx, topic_id, person, current, args.reason, when)
 
 
-def _hand_over(session: Session, ctx: Context, topic_id: int, person: Person, current: Current, reason: str) -> Reply:
-    set_primary(session=session, topic_id=topic_id, person_id=person.id, actor=ctx.who, reason=reason, now=ctx.now)
-    if person.id in [h.person_id for h in current.backups]:
-        remaining = [h.person_id for h in current.backups if h.person_id != person.id]
-        set_backups(session=session, topic_id=topic_id, person_ids=remaining, actor=ctx.who, reason=reason, now=ctx.now)
+def _hand_over(session: Session, ctx: Context, topic_id: int, person: Person, current: Current,
+               reason: str, when: datetime | None) -> Reply:
+    """Now, or on a date: the rows are written with that date; lookups follow the clock."""
+    at = when or ctx.now
+    writer = _writer(session, ctx, reason, at)
+    writer.set_primary(topic_id, person.id, current)
+    if person.id in [h.person_id for h in current.backups]:  # a POC is not also a backup
+        writer.set_backups(topic_id, [h.person_id for h in current.backups if h.person_id != person.id], current)
+    writer.flush()
     previous = current.primary.person_id if current.primary else None
-    record_change(session, ctx, topic_id, "primary", person.id, previous, reason, ctx.now)
-    return done(ctx, "assigned", person=view(person), topic=_name(ctx, topic_id))
+    record_change(session, ctx, topic_id, "primary", person.id, previous, reason, at)
+    if when is None:
+        return done(ctx, "assigned", person=view(person), topic=_name(ctx, topic_id))
+    return done(ctx, "scheduled", person=view(person), topic=_name(ctx, topic_id), when=_day(ctx, when))
 
 
-def _schedule(session: Session, ctx: Context, topic_id: int, person: Person, current: Current, when: datetime, reason: str) -> Reply:
-    """Write the handover now with its future dates; the handover job announces it then."""
-    set_primary(session=session, topic_id=topic_id, person_id=person.id, actor=ctx.who, reason=reason, now=when)
-    previous = current.primary.person_id if current.primary else None
-    record_change(session, ctx, topic_id, "primary", person.id, previous, reason, when)
-    return done(ctx, "scheduled", person=view(person), topic=_name(ctx, topic_id), when=when.date().isoformat())
-
-
-def _add_backup(session: Session, ctx: Context, topic_id: int, person: Person, current: Current, reason: str) -> Reply:
+def _add_backup(session: Session, ctx: Context, topic_id: int, person: Person, current: Current,
+                reason: str, when: datetime | None) -> Reply:
     if current.primary and current.primary.person_id == person.id:
         return invalid(ctx, "backup_is_poc", person=view(person), topic=_name(ctx, topic_id))
     backups = [h.person_id for h in current.backups]
     if person.id in backups:
         return invalid(ctx, "already_backup", person=view(person), topic=_name(ctx, topic_id))
-    set_backups(session=session, topic_id=topic_id, person_ids=backups + [person.id], actor=ctx.who, reason=reason, now=ctx.now)
-    record_change(session, ctx, topic_id, "backup_add", person.id, None, reason, ctx.now)
-    return done(ctx, "backup_added", person=view(person), topic=_name(ctx, topic_id))
+    writer = _writer(session, ctx, reason, when or ctx.now)
+    writer.set_backups(topic_id, backups + [person.id], current)
+    writer.flush()
+    record_change(session, ctx, topic_id, "backup_add", person.id, None, reason, when or ctx.now)
+    if when is None:
+        return done(ctx, "backup_added", person=view(person), topic=_name(ctx, topic_id))
+    return done(ctx, "backup_scheduled", person=view(person), topic=_name(ctx, topic_id), when=_day(ctx, when))
 
 
 def unassign(session: Session, ctx: Context, text: str) -> Reply:
@@ -110,18 +112,36 @@ def unassign(session: Session, ctx: Context, text: str) -> Reply:
     if not may_change(session, ctx, topic_id):
         return refuse(session, ctx, "unassign", topic_id, text)
     lock_topic(session=session, topic_id=topic_id)
-    current = current_assignments(session=session, topic_ids=[topic_id]).get(topic_id, Current())
+    pending = _pending(session, topic_id)
+    if pending and pending.person_id == person.id:
+        return _cancel(session, ctx, pending, person, reason)
+    current = _holders(session, ctx, topic_id)
     topic = _name(ctx, topic_id)
+    writer = _writer(session, ctx, reason, ctx.now)
     if current.primary and current.primary.person_id == person.id:
-        set_primary(session=session, topic_id=topic_id, person_id=None, actor=ctx.who, reason=reason, now=ctx.now)
+        writer.set_primary(topic_id, None, current)
+        writer.flush()
         record_change(session, ctx, topic_id, "unassign", None, person.id, reason, ctx.now)
         return done(ctx, "unassigned_poc", person=view(person), topic=topic)
     backups = [h.person_id for h in current.backups]
     if person.id not in backups:
         return invalid(ctx, "not_assigned", person=view(person), topic=topic)
-    set_backups(session=session, topic_id=topic_id, person_ids=[b for b in backups if b != person.id], actor=ctx.who, reason=reason, now=ctx.now)
+    writer.set_backups(topic_id, [b for b in backups if b != person.id], current)
+    writer.flush()
     record_change(session, ctx, topic_id, "backup_remove", person.id, None, reason, ctx.now)
     return done(ctx, "backup_removed", person=view(person), topic=topic)
+
+
+def _cancel(session: Session, ctx: Context, change: DirectoryChange, person: Person, reason: str) -> Reply:
+    """Unassigning whom a handover is scheduled to cancels it: nothing changes, nothing is said."""
+    cancel_scheduled(session=session, topic_id=change.topic_id, starts_at=change.effective_at)
+    change.cancelled_at = ctx.now
+    session.add(change)
+    audit(session=session, actor=ctx.who, action="assignment.cancel", now=ctx.now, reason=reason,
+          topic_id=change.topic_id, person_id=person.id, after={"effective_at": change.effective_at.isoformat()})
+    bump_version(session=session)
+    return done(ctx, "handover_cancelled", person=view(person), topic=_name(ctx, change.topic_id),
+                when=_day(ctx, change.effective_at))
 
 
 def record_change(session: Session, ctx: Context, topic_id: int, kind: str, person_id: int | None,
@@ -147,13 +167,30 @@ def refuse(session: Session, ctx: Context, action: str, topic_id: int | None, te
     return Reply(ReplyKind.refused, ctx.lang, note="refused", values={"role": ctx.role.value, "people": can or "—"})
 
 
-def _pending(session: Session, topic_id: int) -> str | None:
-    query = select(DirectoryChange.effective_at).where(
+def _pending(session: Session, topic_id: int) -> DirectoryChange | None:
+    query = select(DirectoryChange).where(
         DirectoryChange.topic_id == topic_id, DirectoryChange.kind == "primary",
         DirectoryChange.announced_at.is_(None), DirectoryChange.cancelled_at.is_(None),
     )
-    when = session.execute(query).scalars().first()
-    return when.date().isoformat() if when else None
+    return session.execute(query).scalars().first()
+
+
+def _holders(session: Session, ctx: Context, topic_id: int) -> Current:
+    """Who holds the topic now (a scheduled handover's people do not yet)."""
+    return current_assignments(session=session, topic_ids=[topic_id], at=ctx.now).get(topic_id, Current())
+
+
+def _writer(session: Session, ctx: Context, reason: str, at: datetime) -> DirectoryWriter:
+    return DirectoryWriter(session=session, actor=ctx.who, reason=reason, now=at)
+
+
+def _tz(ctx: Context) -> str | None:
+    return ctx.person.timezone if ctx.person else None
+
+
+def _day(ctx: Context, moment: datetime) -> str:
+    """A date as the person typed it: in their time zone, not UTC's."""
+    return moment.astimezone(zone(_tz(ctx))).date().isoformat()
 
 
 def _name(ctx: Context, topic_id: int) -> str:
