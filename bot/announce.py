@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from store.models import DirectoryChange, OutboxMessage, Person, Subscription, Topic, TopicTag
-from store.people import by_ids
+from store.people import by_email, by_ids
 
 _TEAMS_CHANNEL = re.compile(r"^19:")
 _MAX_DEPTH = 32
@@ -43,7 +43,8 @@ def announce_change(*, session: Session, change: DirectoryChange, now: datetime,
     payload = {
         "lang": lang, "topic": topic.name, "topic_id": topic.id, "change": change.kind,
         "person": person_payload(person), "previous": person_payload(previous),
-        "actor": change.actor, "reason": change.reason, "effective_at": change.effective_at.isoformat(),
+        "actor": change.actor, "actor_person": person_payload(by_email(session=session, email=change.actor)),
+        "reason": change.reason, "effective_at": change.effective_at.isoformat(),
     }
     rows = [(platform, channel, "announcement") for platform, channel in hearing_channels(session, topic)]
     if person is not None:

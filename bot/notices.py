@@ -27,10 +27,17 @@ def render_notice(message: Notice, style: Style = PLAIN) -> str:
         topic=style.escape(payload.get("topic", "")),
         person=_person(payload.get("person"), style, lang),
         previous=_person(payload.get("previous"), style, lang),
-        actor=style.escape(str(payload.get("actor", ""))),
+        actor=_actor(payload, style, lang),
         when=str(payload.get("effective_at", ""))[:10],
         reason=t(lang, "reason_suffix", reason=style.escape(reason)) if reason else "",
     )
+
+
+def _actor(payload: dict[str, Any], style: Style, lang: str) -> str:
+    """Who made the change: a mention when they are a person, else as recorded (an import)."""
+    if payload.get("actor_person"):
+        return _person(payload["actor_person"], style, lang)
+    return style.escape(str(payload.get("actor", "")))
 
 
 def _person(data: dict[str, Any] | None, style: Style, lang: str) -> str:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.announce import announce_change
 from bot.commands import PersonRef, parse_assign, split_reason, PERSON, person_ref
 from bot.dates import parse_day, zone
-from bot.messages import Reply, ReplyKind
+from bot.messages import PersonView, Reply, ReplyKind
 from bot.permissions import may_change, record_refusal, who_can
 from bot.services.context import Context, done, find_topic, invalid, view
 from store import people
@@ -31,6 +31,8 @@ def find_person(session: Session, ctx: Context, ref: PersonRef) -> tuple[Person 
         found = people.by_handle(session=session, handle=(ref.handle or ref.teams_name or "").split()[0])
     if len(found) == 1:
         return found[0], None
+    if ref.slack_id and not found:
+        return None, invalid(ctx, "person_not_linked", person=PersonView(0, ref.slack_id, "", ref.slack_id))
     key = "person_ambiguous" if found else "person_unknown"
     return None, invalid(ctx, key, person=ref.text or ref.slack_id or "")
 

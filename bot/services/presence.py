@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from bot.commands import parse_away
-from bot.dates import parse_day
+from bot.dates import parse_day, zone
 from bot.messages import Reply
 from bot.services.assign import find_person
 from bot.services.context import Context, done, invalid, view
@@ -36,7 +36,7 @@ def away(session: Session, ctx: Context, text: str) -> Reply:
                         starts_at=ctx.now, ends_at=until, created_at=ctx.now))
     audit(session=session, actor=ctx.who, action="person.away", now=ctx.now, person_id=ctx.person.id,
           after={"until": until.isoformat(), "delegate": delegate.email if delegate else None})
-    day = parsed[0] if parsed[0][:4].isdigit() else until.date().isoformat()
+    day = until.astimezone(zone(ctx.person.timezone)).date().isoformat()  # the day they meant
     if delegate:
         return done(ctx, "away_set_delegate", until=day, person=view(delegate))
     return done(ctx, "away_set", until=day)

@@ -205,7 +205,7 @@ def test_the_announcement_and_the_dms_read_with_names_and_the_reason(chat):
 
     texts = notices(chat.engine)
     assert texts[("C0PAYMENTS", "announcement")] == (
-        "*Payments* has a new POC: Carol Smith (was Bob Chen), set by alice@acme.test. Reason: Bob moves to Tax.")
+        "*Payments* has a new POC: Carol Smith (was Bob Chen), set by Alice Moreno. Reason: Bob moves to Tax.")
     assert texts[("29:1bob", "dm_primary_old")] == (
         "You are no longer the POC for *Payments*: Carol Smith takes over. Reason: Bob moves to Tax.")
     new_poc = texts[("U0CAROL", "dm_primary_new")]
@@ -245,7 +245,7 @@ def test_in_slack_an_announcement_mentions_people_by_their_slack_id(chat):
 
     slack = notices(chat.engine, STYLE)
     assert slack[("C0PAYMENTS", "announcement")] == (
-        "*Payments* has a new POC: <@U0CAROL> (was Bob Chen), set by alice@acme.test.")
+        "*Payments* has a new POC: <@U0CAROL> (was Bob Chen), set by Alice Moreno.")
 
 
 def test_someone_with_neither_slack_nor_teams_gets_their_dm_on_the_console_by_email(chat):
@@ -284,7 +284,7 @@ def test_a_new_backup_is_announced_and_told(chat):
         "backup_add", ids(chat.engine)["dan@acme.test"], None)
     assert notices(chat.engine) == {
         ("C0PAYMENTS", "announcement"):
-            "Dan Okafor is now a backup for *Payments*, set by alice@acme.test. Reason: he knows Stripe.",
+            "Dan Okafor is now a backup for *Payments*, set by Alice Moreno. Reason: he knows Stripe.",
         ("dan@acme.test", "dm_backup_add_new"): "You are now a backup for *Payments*. Reason: he knows Stripe.",
     }
 
@@ -294,7 +294,7 @@ def test_a_removed_backup_is_announced_and_told(chat):
 
     assert notices(chat.engine) == {
         ("C0PAYMENTS", "announcement"):
-            "Alice Moreno is no longer a backup for *Payments*, changed by alice@acme.test.",
+            "Alice Moreno is no longer a backup for *Payments*, changed by Alice Moreno.",
         ("alice@acme.test", "dm_backup_remove_new"): "You are no longer a backup for *Payments*.",
     }
     assert [e for e, kind, _, end in assignments(chat.engine, "Payments") if kind is AssignmentKind.backup and end is None] == []
@@ -308,7 +308,7 @@ def test_unassigning_the_poc_announces_that_the_topic_has_none(chat):
         "unassign", None, ids(chat.engine)["olivia@acme.test"])
     assert notices(chat.engine) == {
         ("C0MARKETING", "announcement"):
-            "*Marketing* has no POC any more: Olivia Rossi was unassigned by grace@acme.test. Reason: she left.",
+            "*Marketing* has no POC any more: Olivia Rossi was unassigned by Grace Lopez. Reason: she left.",
         ("olivia@acme.test", "dm_unassign_old"):
             "You are no longer the POC for *Marketing*; it has no POC now. Reason: she left.",
     }
@@ -407,7 +407,7 @@ def test_the_handover_job_announces_a_dated_handover_once_when_it_is_due(chat):
         ("teams", "29:1bob", "dm_primary_old"),
     ]
     assert notices(chat.engine)[("C0PAYMENTS", "announcement")] == (
-        "*Payments* has a new POC: Carol Smith (was Bob Chen), set by grace@acme.test. Reason: Bob moves to Tax.")
+        "*Payments* has a new POC: Carol Smith (was Bob Chen), set by Grace Lopez. Reason: Bob moves to Tax.")
     assert utc(changes(chat.engine)[0].announced_at) == GRACE_DAY
 
 
@@ -474,7 +474,7 @@ def test_user_text_in_a_notice_is_escaped_for_slack(chat):
     assert announcement.payload["topic"] == "Launch <!channel>"
     slack = render_notice(announcement, STYLE)
     assert "<!channel>" not in slack and "<!here>" not in slack
-    assert slack == ("*Launch &lt;!channel&gt;* has a new POC: <@U0CAROL> (was nobody), set by grace@acme.test. "
+    assert slack == ("*Launch &lt;!channel&gt;* has a new POC: <@U0CAROL> (was nobody), set by <@U0GRACE>. "
                      "Reason: &lt;!here&gt; &amp; friends.")
     for message in outbox(chat.engine):
         assert "<!" not in render_notice(message, STYLE)

@@ -302,7 +302,7 @@ BAD_INPUT = [
     ("grace", "assign xyzzy @carol", "topic_unknown"),
     ("grace", "assign payments @zed", "person_unknown"),
     ("grace", "assign payments zed@elsewhere.test", "person_unknown"),
-    ("grace", "assign payments <@UNOBODY>", "person_unknown"),
+    ("grace", "assign payments <@UNOBODY>", "person_not_linked"),
     ("grace", "assign payments @carol from someday", "bad_date"),
     ("grace", "assign payments @carol from 2030-02-30", "bad_date"),
     ("grace", "assign payments @carol from 2030-03-01", "past_date"),

@@ -1,0 +1,229 @@
+"""Nudges and escalations of waiting inquiries, written to the outbox: plain functions of `now`."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.announce import channel_platform, person_address, person_payload
+from bot.working_hours import DEFAULT_HOURS, WorkingHours, add_working_time, is_open, next_open
+from store import inquiries
+from store.db import write_session
+from store.inquiries import DueInquiry, Step
+from store.models import AssignmentKind, Inquiry, Person, TopicPolicy
+from store.people import by_ids
+from store.queries import assigned_at
+
+_LOGGER = logging.getLogger(__name__)
+# A row whose step could not be worked out (bad data, a bug) is tried again this much
+# later rather than at once, so it cannot hold a sweep in a loop.
+RETRY_AFTER = timedelta(minutes=15)
+QUESTION_DISPLAY = 300
+ASSIGNEE, BACKUPS, CHANNEL = 0, 1, 2
+KINDS = {ASSIGNEE: "inquiry_nudge", BACKUPS: "inquiry_escalation", CHANNEL: "inquiry_channel"}
+PROGRESS = "inquiry_progress"
+
+
+@dataclass(frozen=True)
+class NudgePolicy:
+    """When to nudge: durations are working time in the assignee's own zone and hours."""
+
+    nudge_after: timedelta = timedelta(hours=4)
+    nudge_every: timedelta = timedelta(hours=8)  # one working day of the default hours
+    max_nudges: int = 2  # nudges to the assignee before the backups are asked
+    hours: WorkingHours = DEFAULT_HOURS  # for people without their own schedule
+
+    def __post_init__(self) -> None:
+        # A zero interval would make a nudged row due again at once: a sweep in a loop.
+        if self.nudge_every <= timedelta(0) or self.nudge_after < timedelta(0) or self.max_nudges < 0:
+            raise ValueError(f"not a usable nudge policy: {self}")
+
+    def for_topic(self, override: TopicPolicy | None) -> NudgePolicy:
+        """These defaults with a topic's own values (NULL: keep the default; nonsense: clamped)."""
+        if override is None:
+            return self
+        minutes = lambda value, default, least: (  # noqa: E731
+            default if value is None else timedelta(minutes=max(least, value)))
+        return replace(
+            self, nudge_after=minutes(override.nudge_after_minutes, self.nudge_after, 0),
+            nudge_every=minutes(override.nudge_every_minutes, self.nudge_every, 1),
+            max_nudges=self.max_nudges if override.max_nudges is None else max(0, override.max_nudges),
+        )
+
+
+@dataclass(frozen=True)
+class NudgeResult:
+    """What one sweep did: rows claimed and what became of them."""
+
+    claimed: int = 0
+    nudged: int = 0  # the assignee was nudged
+    to_backups: int = 0  # escalated to the topic's backups
+    to_channel: int = 0  # escalated to the topic's channel (the last step)
+    deferred: int = 0  # due outside the assignee's working hours: moved to the next opening
+    failed: int = 0  # could not be worked out; tried again RETRY_AFTER later
+    messages: int = 0  # outbox rows written
+    batches: int = 0
+
+
+def run_nudges(*, engine: Engine, now: datetime, batch: int = 500,
+               defaults: NudgePolicy = NudgePolicy()) -> NudgeResult:
+    """Nudge or escalate every due inquiry once, `batch` at a time, each batch one transaction.
+
+    A claimed row leaves with its next due time after `now` (or none), so the loop ends,
+    and a racing sweeper on another replica claims other rows.
+    """
+    total: Counter[str] = Counter()
+    while True:
+        with write_session(engine) as session:
+            counts = _sweep_batch(session, now, batch, defaults)
+        total.update(counts)
+        if counts["claimed"] < batch:
+            return NudgeResult(**total)
+
+
+@dataclass
+class _Batch:
+    """What a batch's steps need, read with a few queries for the whole batch."""
+
+    topics: dict[int, tuple[str, str | None]]
+    policies: dict[int, NudgePolicy]
+    people: dict[int, Person]
+    schedules: dict[int, str]
+    backups: dict[int, list[Person]] = field(default_factory=dict)
+
+
+def _sweep_batch(session: Session, now: datetime, limit: int, defaults: NudgePolicy) -> Counter[str]:
+    claimed = inquiries.claim_due(session=session, now=now, limit=limit)
+    counts: Counter[str] = Counter(batches=1, claimed=len(claimed))
+    if not claimed:
+        return counts
+    batch = _load(session, claimed, now, defaults)
+    steps, messages = [], []
+    for row in claimed:
+        try:
+            outcome, step, rows = _step(row, batch, now)
+        except Exception:
+            _LOGGER.exception("could not work out the next step of inquiry %s; will retry", row.id)
+            outcome, rows = "failed", []
+            step = Step(row.id, now + RETRY_AFTER, row.nudges_sent, row.escalation_level)
+        counts[outcome] += 1
+        steps.append(step)
+        messages += rows
+    inquiries.enqueue(session=session, messages=messages, now=now)
+    inquiries.reschedule(session=session, steps=steps)
+    counts["messages"] = len(messages)
+    return counts
+
+
+def _load(session: Session, claimed: list[DueInquiry], now: datetime, defaults: NudgePolicy) -> _Batch:
+    topic_ids = {r.topic_id for r in claimed}
+    overrides = inquiries.policies(session=session, topic_ids=topic_ids)
+    policies = {t: defaults.for_topic(overrides.get(t)) for t in topic_ids}
+    # Backups are read only for the topics of rows about to reach them.
+    escalating = [r.topic_id for r in claimed
+                  if r.escalation_level == ASSIGNEE and r.nudges_sent >= policies[r.topic_id].max_nudges]
+    held = assigned_at(session=session, topic_ids=sorted(set(escalating)), at=now) if escalating else []
+    wanted = {r.assignee_person_id for r in claimed} | {r.asker_person_id for r in claimed if r.asker_person_id}
+    people = by_ids(session=session, ids=sorted(wanted | {a.person_id for a in held}))
+    backups: dict[int, list[Person]] = {}
+    for a in held:
+        if a.kind == AssignmentKind.backup:
+            backups.setdefault(a.topic_id, []).append(people[a.person_id])
+    return _Batch(inquiries.topics(session=session, ids=topic_ids), policies, people,
+                  inquiries.schedules(session=session, person_ids=list(wanted)), backups)
+
+
+def _step(row: DueInquiry, batch: _Batch, now: datetime) -> tuple[str, Step, list[dict]]:
+    """The next step of one inquiry: its outcome, where it is left, and its outbox rows."""
+    assignee, policy = batch.people[row.assignee_person_id], batch.policies[row.topic_id]
+    tz, hours = assignee.timezone, _hours(batch.schedules.get(assignee.id or 0), policy.hours)
+    if not is_open(now, tz=tz, hours=hours):  # a sweep that ran late must not nudge at 3 a.m.
+        return "deferred", Step(row.id, next_open(now, tz=tz, hours=hours), row.nudges_sent, row.escalation_level), []
+    following: datetime | None = add_working_time(now, policy.nudge_every, tz=tz, hours=hours)
+    sent, level = row.nudges_sent, row.escalation_level
+    backups = [p for p in batch.backups.get(row.topic_id, []) if p.id != assignee.id]
+    channel = batch.topics[row.topic_id][1]
+    if level == ASSIGNEE and sent < policy.max_nudges:
+        sent, outcome, told = sent + 1, "nudged", [person_address(assignee)]
+    elif level == ASSIGNEE and backups:
+        level, outcome, told = BACKUPS, "to_backups", [person_address(p) for p in backups]
+    else:  # the backups were told, or there are none: the channel is the last step
+        level, outcome, following = CHANNEL, "to_channel", None
+        told = [(channel_platform(channel), channel)] if channel else []
+    payload = _payload(row, batch, assignee, policy, sent, level, backups if level == BACKUPS else [], channel)
+    rows = [_message(row.id, sent, level, KINDS[level], platform, address, payload) for platform, address in told]
+    if row.platform and row.conversation:  # the asker sees each step in the inquiry's thread
+        rows.append(_message(row.id, sent, level, PROGRESS, row.platform, row.conversation, payload))
+    return outcome, Step(row.id, following, sent, level), rows
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> WorkingHours | None:
+    try:
+        return WorkingHours.parse(text)
+    except ValueError:
+        _LOGGER.warning("ignoring unreadable working hours %r", text)
+        return None
+
+
+def _hours(text: str | None, default: WorkingHours) -> WorkingHours:
+    return (_parsed(text) if text else None) or default
+
+
+def _payload(row: DueInquiry, batch: _Batch, assignee: Person, policy: NudgePolicy, sent: int, level: int,
+             backups: list[Person], channel: str | None) -> dict:
+    """Platform-neutral: the adapter that owns the conversation renders it."""
+    asker = batch.people.get(row.asker_person_id or 0)
+    return {
+        "lang": row.lang, "inquiry_id": row.id, "topic": batch.topics[row.topic_id][0], "topic_id": row.topic_id,
+        "question": shorten(row.question), "asked_at": row.created_at.isoformat(),
+        "asker": {"platform": row.asker_platform, "user_id": row.asker_user_id, "person": person_payload(asker)},
+        "assignee": person_payload(assignee), "level": level, "nudges_sent": sent, "max_nudges": policy.max_nudges,
+        "backups": [person_payload(p) for p in backups], "channel": channel if level == CHANNEL else None,
+        "conversation": row.conversation, "thread": row.thread,
+    }
+
+
+def _message(inquiry_id: int, sent: int, level: int, kind: str, platform: str, address: str, payload: dict) -> dict:
+    # One row per step and recipient: a step is never sent twice, whoever sweeps.
+    return {"dedupe_key": f"nudge:{inquiry_id}:{sent}:{level}:{kind}:{platform}:{address}",
+            "platform": platform, "address": address, "kind": kind, "payload": payload}
+
+
+def shorten(text: str, limit: int = QUESTION_DISPLAY) -> str:
+    """The question for display: whole when short, else cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut) + "…"
+
+
+def open_inquiry(*, session: Session, inquiry: Inquiry, now: datetime,
+                 defaults: NudgePolicy = NudgePolicy()) -> Inquiry:
+    """Store a new inquiry, first due `nudge_after` working time from now in the assignee's hours."""
+    policy = defaults.for_topic(inquiries.policies(session=session, topic_ids=[inquiry.topic_id]).get(inquiry.topic_id))
+    tz, hours = _schedule_of(session, inquiry.assignee_person_id, policy)
+    inquiry.created_at = now
+    inquiry.next_nudge_at = add_working_time(now, policy.nudge_after, tz=tz, hours=hours)
+    return inquiries.add(session=session, inquiry=inquiry)
+
+
+def snooze_inquiry(*, session: Session, inquiry: Inquiry, until: datetime,
+                   defaults: NudgePolicy = NudgePolicy()) -> bool:
+    """"I'm on it": no nudge before `until`, then at the first working moment from it."""
+    policy = defaults.for_topic(inquiries.policies(session=session, topic_ids=[inquiry.topic_id]).get(inquiry.topic_id))
+    tz, hours = _schedule_of(session, inquiry.assignee_person_id, policy)
+    due = inquiry.next_nudge_at and max(inquiry.next_nudge_at, next_open(until, tz=tz, hours=hours))
+    return inquiries.snooze(session=session, inquiry_id=inquiry.id or 0, until=until, next_nudge_at=due)
+
+
+def _schedule_of(session: Session, person_id: int, policy: NudgePolicy) -> tuple[str | None, WorkingHours]:
+    person = session.get(Person, person_id)
+    own = inquiries.schedules(session=session, person_ids=[person_id]).get(person_id)
+    return (person.timezone if person else None), _hours(own, policy.hours)
