@@ -47,38 +47,44 @@ def _add(session: Session, ctx: Context, body: str, reason: str) -> Reply:
     return done(ctx, "topic_added", topic=name)
 
 
-def _alias(session: Session, ctx: Context, body: str, reason: str) -> Reply:
-    names = two_names(body)
+def _allowed_pair(session: Session, ctx: Context, body: str, action: str,
+                  separator: str | None = None) -> tuple[int, str] | Reply:
+    """'<topic> <new name>' parsed, the topic found, the change allowed: (topic id, new name)."""
+    names = two_names(body, separator)
     if names is None:
         return invalid(ctx, "usage_topic")
     topic_id, problem = find_topic(ctx, names[0])
     if problem:
         return problem
     if not may_change(session, ctx, topic_id):
-        return refuse(session, ctx, "topic.alias", topic_id, body)
-    key = topic_key(names[1])
+        return refuse(session, ctx, action, topic_id, body)
+    return topic_id, names[1]
+
+
+def _alias(session: Session, ctx: Context, body: str, reason: str) -> Reply:
+    found = _allowed_pair(session, ctx, body, "topic.alias")
+    if isinstance(found, Reply):
+        return found
+    topic_id, alias = found
+    key = topic_key(alias)
     if not key or _taken(session, key):
-        return invalid(ctx, "name_taken", name=names[1])
-    session.add(TopicAlias(topic_id=topic_id, alias=names[1][:200], key=key))
-    _changed(session, ctx, "topic.alias", topic_id, None, {"alias": names[1]}, reason)
-    return done(ctx, "alias_added", alias=names[1], topic=ctx.snapshot.topics[topic_id].name)
+        return invalid(ctx, "name_taken", name=alias)
+    session.add(TopicAlias(topic_id=topic_id, alias=alias[:200], key=key))
+    _changed(session, ctx, "topic.alias", topic_id, None, {"alias": alias}, reason)
+    return done(ctx, "alias_added", alias=alias, topic=ctx.snapshot.topics[topic_id].name)
 
 
 def _rename(session: Session, ctx: Context, body: str, reason: str) -> Reply:
-    names = two_names(body, separator="to|a")
-    if names is None:
-        return invalid(ctx, "usage_topic")
-    topic_id, problem = find_topic(ctx, names[0])
-    if problem:
-        return problem
-    if not may_change(session, ctx, topic_id):
-        return refuse(session, ctx, "topic.rename", topic_id, body)
-    key = topic_key(names[1])
+    found = _allowed_pair(session, ctx, body, "topic.rename", separator="to|a")
+    if isinstance(found, Reply):
+        return found
+    topic_id, new_name = found
+    key = topic_key(new_name)
     topic = session.get(Topic, topic_id)
     if not key or (key != topic.key and _taken(session, key)):
-        return invalid(ctx, "name_taken", name=names[1])
+        return invalid(ctx, "name_taken", name=new_name)
     before = topic.name
-    topic.name, topic.key = names[1][:200], key
+    topic.name, topic.key = new_name[:200], key
     session.add(topic)
     _changed(session, ctx, "topic.rename", topic_id, {"name": before}, {"name": topic.name}, reason)
     return done(ctx, "topic_renamed", before=before, topic=topic.name)

@@ -36,36 +36,14 @@ from store.models import (
     Topic,
     TopicAlias,
 )
+from tests.harness import IMPORTED_AT, NOW, PLATFORM_IDS, Clock, load_demo
 
-IMPORTED_AT = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
-NOW = datetime(2030, 3, 4, 10, 0, tzinfo=timezone.utc)  # a Monday
 # grace lives in America/Los_Angeles: her "2030-03-11" starts at 07:00 UTC.
 GRACE_DAY = datetime(2030, 3, 11, tzinfo=ZoneInfo("America/Los_Angeles"))
-PLATFORM_IDS = {
-    "grace@acme.test": {"slack_id": "U0GRACE"},
-    "carol@acme.test": {"slack_id": "U0CAROL"},
-    "bob@acme.test": {"teams_id": "29:1bob"},
-}
 COUNTED = (Topic, TopicAlias, Assignment, DirectoryChange, OutboxMessage, AuditEntry, Subscription)
 
 
 # --- harness -----------------------------------------------------------------------------
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def load_demo(engine: Engine) -> Engine:
-    apply_import(engine, load_directory_file(DEMO_FILE), actor="import", now=IMPORTED_AT)
-    with write_session(engine) as session:
-        for email, values in PLATFORM_IDS.items():
-            session.execute(update(Person).where(Person.email == email).values(**values))
-    return engine
-
 
 class Chat:
     def __init__(self, engine: Engine, **options: object) -> None:

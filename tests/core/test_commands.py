@@ -37,36 +37,13 @@ from store.models import (
     TopicAlias,
     TopicManager,
 )
+from tests.harness import IMPORTED_AT, NOW, PLATFORM_IDS, Clock, load_demo
 
-IMPORTED_AT = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
-NOW = datetime(2030, 3, 4, 10, 0, tzinfo=timezone.utc)  # a Monday
-# Platform ids the demo file leaves out: some people write from Slack.
-PLATFORM_IDS = {
-    "grace@acme.test": {"slack_id": "U0GRACE"},
-    "carol@acme.test": {"slack_id": "U0CAROL"},
-    "bob@acme.test": {"teams_id": "29:1bob"},
-}
 COUNTED = (Topic, TopicAlias, Assignment, DirectoryChange, OutboxMessage, AuditEntry, Absence, Subscription)
 PLACEHOLDER = re.compile(r"\{[A-Za-z_]+\}")
 
 
 # --- harness -----------------------------------------------------------------------------
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def load_demo(engine: Engine) -> Engine:
-    apply_import(engine, load_directory_file(DEMO_FILE), actor="import", now=IMPORTED_AT)
-    with write_session(engine) as session:
-        for email, values in PLATFORM_IDS.items():
-            session.execute(update(Person).where(Person.email == email).values(**values))
-    return engine
-
 
 class Chat:
     """A bot on the store; `say("grace", ...)` writes as grace@acme.test from the console,
