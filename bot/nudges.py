@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.announce import channel_platform, person_address, person_payload
-from bot.working_hours import DEFAULT_HOURS, WorkingHours, add_working_time, is_open, next_open
+from bot.working_hours import DEFAULT_HOURS, WorkingHours, add_working_time, next_open
 from store import inquiries
 from store.db import write_session
-from store.inquiries import DueInquiry, Step
+from store.inquiries import DueInquiry, PersonRow, Step
 from store.models import AssignmentKind, Inquiry, Person, TopicPolicy
-from store.people import by_ids
 from store.queries import assigned_at
 
 _LOGGER = logging.getLogger(__name__)
@@ -92,9 +92,9 @@ class _Batch:
 
     topics: dict[int, tuple[str, str | None]]
     policies: dict[int, NudgePolicy]
-    people: dict[int, Person]
+    people: dict[int, PersonRow]
     schedules: dict[int, str]
-    backups: dict[int, list[Person]] = field(default_factory=dict)
+    backups: dict[int, list[PersonRow]]  # topic id -> current backups, for escalating rows only
 
 
 def _sweep_batch(session: Session, now: datetime, limit: int, defaults: NudgePolicy) -> Counter[str]:
@@ -128,30 +128,32 @@ def _load(session: Session, claimed: list[DueInquiry], now: datetime, defaults: 
     escalating = [r.topic_id for r in claimed
                   if r.escalation_level == ASSIGNEE and r.nudges_sent >= policies[r.topic_id].max_nudges]
     held = assigned_at(session=session, topic_ids=sorted(set(escalating)), at=now) if escalating else []
-    wanted = {r.assignee_person_id for r in claimed} | {r.asker_person_id for r in claimed if r.asker_person_id}
-    people = by_ids(session=session, ids=sorted(wanted | {a.person_id for a in held}))
-    backups: dict[int, list[Person]] = {}
+    backups: dict[int, list[PersonRow]] = {}
     for a in held:
         if a.kind == AssignmentKind.backup:
-            backups.setdefault(a.topic_id, []).append(people[a.person_id])
-    return _Batch(inquiries.topics(session=session, ids=topic_ids), policies, people,
-                  inquiries.schedules(session=session, person_ids=list(wanted)), backups)
+            backup = PersonRow(a.person_id, a.name, a.email, a.slack_id, a.teams_id, None)
+            backups.setdefault(a.topic_id, []).append(backup)
+    wanted = {r.assignee_person_id for r in claimed} | {r.asker_person_id for r in claimed if r.asker_person_id}
+    return _Batch(inquiries.topics(session=session, ids=topic_ids), policies,
+                  inquiries.people(session=session, ids=wanted),
+                  inquiries.schedules(session=session, person_ids=wanted), backups)
 
 
 def _step(row: DueInquiry, batch: _Batch, now: datetime) -> tuple[str, Step, list[dict]]:
     """The next step of one inquiry: its outcome, where it is left, and its outbox rows."""
     assignee, policy = batch.people[row.assignee_person_id], batch.policies[row.topic_id]
-    tz, hours = assignee.timezone, _hours(batch.schedules.get(assignee.id or 0), policy.hours)
-    if not is_open(now, tz=tz, hours=hours):  # a sweep that ran late must not nudge at 3 a.m.
-        return "deferred", Step(row.id, next_open(now, tz=tz, hours=hours), row.nudges_sent, row.escalation_level), []
-    following: datetime | None = add_working_time(now, policy.nudge_every, tz=tz, hours=hours)
+    opens, due_next = _timing(now, assignee.timezone, _hours(batch.schedules.get(assignee.id), policy.hours),
+                              policy.nudge_every)
+    if opens != now:  # a sweep that ran late must not nudge at 3 a.m.: wait for the opening
+        return "deferred", Step(row.id, opens, row.nudges_sent, row.escalation_level), []
+    following: datetime | None = due_next
     sent, level = row.nudges_sent, row.escalation_level
     backups = [p for p in batch.backups.get(row.topic_id, []) if p.id != assignee.id]
     channel = batch.topics[row.topic_id][1]
     if level == ASSIGNEE and sent < policy.max_nudges:
-        sent, outcome, told = sent + 1, "nudged", [person_address(assignee)]
+        sent, outcome, told = sent + 1, "nudged", [_address(assignee)]
     elif level == ASSIGNEE and backups:
-        level, outcome, told = BACKUPS, "to_backups", [person_address(p) for p in backups]
+        level, outcome, told = BACKUPS, "to_backups", [_address(p) for p in backups]
     else:  # the backups were told, or there are none: the channel is the last step
         level, outcome, following = CHANNEL, "to_channel", None
         told = [(channel_platform(channel), channel)] if channel else []
@@ -160,6 +162,23 @@ def _step(row: DueInquiry, batch: _Batch, now: datetime) -> tuple[str, Step, lis
     if row.platform and row.conversation:  # the asker sees each step in the inquiry's thread
         rows.append(_message(row.id, sent, level, PROGRESS, row.platform, row.conversation, payload))
     return outcome, Step(row.id, following, sent, level), rows
+
+
+@lru_cache(maxsize=4096)
+def _timing(now: datetime, tz: str | None, hours: WorkingHours, every: timedelta) -> tuple[datetime, datetime]:
+    """(next opening from now, when the following step is due): a whole run shares `now`,
+    and a few zones and schedules cover most people, so this is worked out a few times a run."""
+    return next_open(now, tz=tz, hours=hours), add_working_time(now, every, tz=tz, hours=hours)
+
+
+# person_address and person_payload read only a person's ids, name and email, which a
+# PersonRow has: no ORM object is built for the hundreds of people a batch names.
+def _address(person: PersonRow) -> tuple[str, str]:
+    return person_address(cast(Person, person))
+
+
+def _person(person: PersonRow | None) -> dict | None:
+    return person_payload(cast(Person, person))
 
 
 @lru_cache(maxsize=256)
@@ -175,16 +194,16 @@ def _hours(text: str | None, default: WorkingHours) -> WorkingHours:
     return (_parsed(text) if text else None) or default
 
 
-def _payload(row: DueInquiry, batch: _Batch, assignee: Person, policy: NudgePolicy, sent: int, level: int,
-             backups: list[Person], channel: str | None) -> dict:
+def _payload(row: DueInquiry, batch: _Batch, assignee: PersonRow, policy: NudgePolicy, sent: int, level: int,
+             backups: list[PersonRow], channel: str | None) -> dict:
     """Platform-neutral: the adapter that owns the conversation renders it."""
-    asker = batch.people.get(row.asker_person_id or 0)
+    asker = batch.people.get(row.asker_person_id) if row.asker_person_id else None
     return {
         "lang": row.lang, "inquiry_id": row.id, "topic": batch.topics[row.topic_id][0], "topic_id": row.topic_id,
         "question": shorten(row.question), "asked_at": row.created_at.isoformat(),
-        "asker": {"platform": row.asker_platform, "user_id": row.asker_user_id, "person": person_payload(asker)},
-        "assignee": person_payload(assignee), "level": level, "nudges_sent": sent, "max_nudges": policy.max_nudges,
-        "backups": [person_payload(p) for p in backups], "channel": channel if level == CHANNEL else None,
+        "asker": {"platform": row.asker_platform, "user_id": row.asker_user_id, "person": _person(asker)},
+        "assignee": _person(assignee), "level": level, "nudges_sent": sent, "max_nudges": policy.max_nudges,
+        "backups": [_person(p) for p in backups], "channel": channel if level == CHANNEL else None,
         "conversation": row.conversation, "thread": row.thread,
     }
 

@@ -213,3 +213,72 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: Optional[datetime] = Field(default=None)
     last_error: str = Field(default="", max_length=500)
+
+
+# Used only by the inquiry tables below.
+from sqlalchemy import Text, text  # noqa: E402
+
+# States in which an inquiry still waits for its answer, and is nudged. Written out as
+# SQL once: the sweep's partial index and the sweep's own WHERE must carry the very same
+# literal text, or SQLite (and PostgreSQL's generic plans) cannot prove the index applies.
+INQUIRY_WAITING = ("open", "acknowledged")
+INQUIRY_WAITING_SQL = "status IN ('open', 'acknowledged')"
+
+
+class Inquiry(SQLModel, table=True):
+    """A question put to a topic's POC; nudged, then escalated, while it waits for an answer.
+
+    next_nudge_at is when the sweep acts next (None: nothing more to do); nudges_sent
+    counts nudges to the assignee; escalation_level is 0 (assignee), 1 (backups told),
+    2 (the topic's channel told, the end of the road).
+    """
+
+    __table_args__ = (
+        # Only waiting rows with a due time are indexed: at a million mostly-settled
+        # inquiries the sweep reads a short index of what may be due, in due order.
+        Index(
+            "ix_inquiry_due", "next_nudge_at", "id",
+            sqlite_where=text(f"{INQUIRY_WAITING_SQL} AND next_nudge_at IS NOT NULL"),
+            postgresql_where=text(f"{INQUIRY_WAITING_SQL} AND next_nudge_at IS NOT NULL"),
+        ),
+        # A reply in a thread finds its inquiry.
+        Index("ix_inquiry_thread", "platform", "conversation", "thread"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id", index=True)
+    asker_platform: str = Field(max_length=16)
+    asker_user_id: str = Field(max_length=200)
+    asker_person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    question: str = Field(sa_column=Column(Text, nullable=False))  # kept whole; shortened for display
+    lang: str = Field(default="en", max_length=8)
+    assignee_person_id: int = Field(foreign_key="person.id", index=True)  # who must answer now
+    platform: Optional[str] = Field(default=None, max_length=16)  # where the inquiry thread lives
+    conversation: Optional[str] = Field(default=None, max_length=200)  # channel or group DM id
+    thread: Optional[str] = Field(default=None, max_length=200)  # thread ts / reply-to id
+    status: str = Field(default="open", max_length=16)  # open | acknowledged | answered | resolved | closed
+    created_at: datetime = Field(default_factory=utcnow)
+    first_response_at: Optional[datetime] = Field(default=None)
+    answered_at: Optional[datetime] = Field(default=None)
+    resolved_at: Optional[datetime] = Field(default=None)
+    snoozed_until: Optional[datetime] = Field(default=None)  # "I'm on it": no nudge before
+    nudges_sent: int = Field(default=0)
+    escalation_level: int = Field(default=0)
+    next_nudge_at: Optional[datetime] = Field(default=None)
+
+
+class TopicPolicy(SQLModel, table=True):
+    """A topic's own nudge timing; a NULL column keeps the global default."""
+
+    __tablename__ = "topic_policy"
+    topic_id: int = Field(foreign_key="topic.id", primary_key=True)
+    nudge_after_minutes: Optional[int] = Field(default=None)  # working minutes
+    nudge_every_minutes: Optional[int] = Field(default=None)  # working minutes
+    max_nudges: Optional[int] = Field(default=None)
+
+
+class PersonSchedule(SQLModel, table=True):
+    """A person's own working hours ('mon-fri 09:00-17:00'), in their own time zone."""
+
+    __tablename__ = "person_schedule"
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    working_hours: str = Field(max_length=64)

@@ -169,3 +169,23 @@ def test_the_due_index_is_partial_on_both_backends(engine: Engine) -> None:
         else:
             found = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ix_inquiry_due'")).scalar()
     assert "WHERE" in found and "acknowledged" in found
+
+
+def test_the_bulk_writes_store_values_exactly_as_sqlalchemy_does(engine: Engine) -> None:
+    # The sweep's executemany bypasses per-row statement processing; what it stores must not differ.
+    ids = setup(engine)
+    due = datetime(2030, 3, 5, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=9)))
+    by_orm, by_sweep = add(engine, ids, due), add(engine, ids, NOW)
+    payload = {"question": "¿Quién? \"quoted\" <b>", "n": [1, None, True]}
+    with write_session(engine) as session:
+        inquiries.reschedule(session=session, steps=[Step(by_sweep, due, 1, 0)])
+        session.add(OutboxMessage(dedupe_key="orm", platform="slack", address="U1", kind="k", payload=payload,
+                                  next_attempt_at=NOW, created_at=NOW))
+        inquiries.enqueue(session=session, now=NOW, messages=[
+            {"dedupe_key": "sweep", "platform": "slack", "address": "U1", "kind": "k", "payload": payload}])
+    cast = "::text" if engine.dialect.name == "postgresql" else ""
+    with engine.connect() as conn:
+        times = dict(conn.execute(text(f"SELECT id, next_nudge_at{cast} FROM inquiry")).all())
+        stored = dict(conn.execute(text(f"SELECT dedupe_key, payload{cast} || ' ' || created_at{cast} FROM outbox")).all())
+    assert times[by_sweep] == times[by_orm]
+    assert stored["sweep"] == stored["orm"]

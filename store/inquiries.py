@@ -1,0 +1,198 @@
+"""Inquiries in the store: create, claim the due ones for the nudge sweep, reschedule, settle."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Column, and_, or_, select, text, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from store.models import (
+    INQUIRY_WAITING, INQUIRY_WAITING_SQL, Inquiry, OutboxMessage, Person, PersonSchedule, Topic, TopicPolicy,
+)
+from store.outbox import as_utc
+
+_LOGGER = logging.getLogger(__name__)
+_TABLE = Inquiry.__table__
+_OUTBOX = OutboxMessage.__table__
+# A settled status and the column recording when (closed: given up without an answer).
+SETTLED_AT = {"answered": "answered_at", "resolved": "resolved_at", "closed": None}
+
+
+class DueInquiry(NamedTuple):
+    """What the sweep needs of a claimed inquiry (as it was before the claim)."""
+
+    id: int
+    topic_id: int
+    asker_platform: str
+    asker_user_id: str
+    asker_person_id: int | None
+    question: str
+    lang: str
+    assignee_person_id: int
+    platform: str | None
+    conversation: str | None
+    thread: str | None
+    created_at: datetime
+    nudges_sent: int
+    escalation_level: int
+
+
+_RETURNED = [_TABLE.c[name] for name in DueInquiry._fields]
+
+
+class PersonRow(NamedTuple):
+    """The person fields a message needs; read without the ORM, a batch of hundreds at a time."""
+
+    id: int
+    name: str
+    email: str
+    slack_id: str | None
+    teams_id: str | None
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where the sweep leaves one claimed inquiry: its next due time and counters."""
+
+    inquiry_id: int
+    next_nudge_at: datetime | None
+    nudges_sent: int
+    escalation_level: int
+
+
+def add(*, session: Session, inquiry: Inquiry) -> Inquiry:
+    session.add(inquiry)
+    session.flush()
+    return inquiry
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    # The waiting-states text is the partial index's own; `<=` on next_nudge_at implies
+    # its IS NOT NULL, so both SQLite and PostgreSQL can use ix_inquiry_due.
+    return and_(
+        text(INQUIRY_WAITING_SQL), _TABLE.c.next_nudge_at <= now,
+        or_(_TABLE.c.snoozed_until.is_(None), _TABLE.c.snoozed_until <= now),
+    )
+
+
+def claim_due(*, session: Session, now: datetime, limit: int) -> list[DueInquiry]:
+    """Claim up to `limit` due inquiries, oldest due first, by clearing their next_nudge_at.
+
+    One conditional UPDATE ... RETURNING, as store.outbox.claim_due: the outer WHERE
+    repeats the due condition, so on PostgreSQL a claimer that waited for a row another
+    one took re-checks the committed version and skips it; on SQLite write transactions
+    run one at a time. The caller sets the real next due time in the same transaction
+    (reschedule), so no other sweeper ever sees the cleared value.
+    """
+    now = as_utc(now)
+    due = (
+        select(_TABLE.c.id).where(_due(now))
+        .order_by(_TABLE.c.next_nudge_at, _TABLE.c.id).limit(limit)
+        # PostgreSQL only: skip rows a racing sweeper holds instead of queueing behind it.
+        .with_for_update(skip_locked=True)
+        # Chosen once: as a plain IN (subquery) PostgreSQL may rescan it per row, and a
+        # rescan skips the rows this statement just claimed, so LIMIT would not hold.
+        .cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    statement = (
+        update(_TABLE).where(_TABLE.c.id.in_(select(due.c.id)), _due(now))
+        .values(next_nudge_at=None).returning(*_RETURNED)
+    )
+    rows = session.connection().execute(statement).all()
+    return sorted((DueInquiry._make(row) for row in rows), key=lambda r: r.id)
+
+
+# A sweep's two bulk writes go to the DBAPI's executemany, with values converted by the
+# columns' own SQLAlchemy types: SQLAlchemy's per-row statement processing cost a quarter
+# of a sweep's time (bench/nudge_sweep.py), and a payload shared by a step's recipients is
+# serialised once. What is stored is exactly what SQLAlchemy itself writes (tested).
+_RESCHEDULE = "UPDATE inquiry SET next_nudge_at = {p}, nudges_sent = {p}, escalation_level = {p} WHERE id = {p}"
+_ENQUEUE = (
+    "INSERT INTO outbox (dedupe_key, platform, address, kind, payload, status, attempts, next_attempt_at,"
+    " created_at, last_error) VALUES ({p}, {p}, {p}, {p}, {p}, 'pending', 0, {p}, {p}, '')"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
+)
+
+
+def _driver_sql(session: Session, template: str) -> tuple[str, Dialect]:
+    dialect = session.get_bind().dialect
+    return template.format(p="?" if dialect.paramstyle == "qmark" else "%s"), dialect
+
+
+def _converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    convert = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return (lambda value: None if value is None else convert(value)) if convert else (lambda value: value)
+
+
+def reschedule(*, session: Session, steps: Sequence[Step]) -> None:
+    """Store each claimed inquiry's next due time and counters (one executemany)."""
+    if not steps:
+        return
+    sql, dialect = _driver_sql(session, _RESCHEDULE)
+    when = _converter(_TABLE.c.next_nudge_at, dialect)
+    params = [(when(s.next_nudge_at), s.nudges_sent, s.escalation_level, s.inquiry_id) for s in steps]
+    session.connection().exec_driver_sql(sql, params)
+
+
+def enqueue(*, session: Session, messages: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Insert outbox rows (dedupe_key, platform, address, kind, payload); a known key is kept."""
+    if not messages:
+        return
+    sql, dialect = _driver_sql(session, _ENQUEUE)
+    at = _converter(_OUTBOX.c.created_at, dialect)(as_utc(now))
+    to_json, serialised = _converter(_OUTBOX.c.payload, dialect), {}
+    params = []
+    for m in messages:
+        payload = serialised.get(id(m["payload"]))
+        if payload is None:
+            payload = serialised[id(m["payload"])] = to_json(m["payload"])
+        params.append((m["dedupe_key"][:200], m["platform"], m["address"], m["kind"], payload, at, at))
+    session.connection().exec_driver_sql(sql, params)
+
+
+def topics(*, session: Session, ids: Collection[int]) -> dict[int, tuple[str, str | None]]:
+    """(name, channel) by topic id."""
+    rows = session.connection().execute(select(Topic.id, Topic.name, Topic.channel).where(Topic.id.in_(list(ids))))
+    return {topic_id: (name, channel) for topic_id, name, channel in rows}
+
+
+def people(*, session: Session, ids: Collection[int]) -> dict[int, PersonRow]:
+    query = select(*(Person.__table__.c[name] for name in PersonRow._fields)).where(Person.id.in_(list(ids)))
+    return {row.id: PersonRow._make(row) for row in session.connection().execute(query)}
+
+
+def policies(*, session: Session, topic_ids: Collection[int]) -> dict[int, TopicPolicy]:
+    query = select(TopicPolicy).where(TopicPolicy.topic_id.in_(list(topic_ids)))
+    return {p.topic_id: p for p in session.execute(query).scalars()}
+
+
+def schedules(*, session: Session, person_ids: Collection[int]) -> dict[int, str]:
+    """Working hours ('mon-fri 09:00-17:00') of those people who have their own."""
+    query = select(PersonSchedule.person_id, PersonSchedule.working_hours).where(
+        PersonSchedule.person_id.in_(list(person_ids)))
+    return {person_id: hours for person_id, hours in session.connection().execute(query)}
+
+
+def snooze(*, session: Session, inquiry_id: int, until: datetime, next_nudge_at: datetime | None) -> bool:
+    """Pause nudges until `until`; the next one is due at `next_nudge_at`. False if not waiting."""
+    statement = update(_TABLE).where(_TABLE.c.id == inquiry_id, _TABLE.c.status.in_(INQUIRY_WAITING)).values(
+        snoozed_until=as_utc(until), next_nudge_at=as_utc(next_nudge_at) if next_nudge_at else None)
+    return (session.connection().execute(statement).rowcount or 0) == 1
+
+
+def settle(*, session: Session, inquiry_id: int, status: str, now: datetime) -> bool:
+    """Mark an inquiry answered, resolved or closed: it is never nudged again."""
+    if status not in SETTLED_AT:
+        raise ValueError(f"not a settled status: {status!r}")
+    values: dict[str, Any] = {"status": status, "next_nudge_at": None}
+    if SETTLED_AT[status]:
+        values[SETTLED_AT[status]] = as_utc(now)
+    statement = update(_TABLE).where(_TABLE.c.id == inquiry_id).values(**values)
+    return (session.connection().execute(statement).rowcount or 0) == 1
