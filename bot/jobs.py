@@ -15,6 +15,7 @@ from sqlalchemy import and_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.nudges import run_nudges
 from bot.announce import announce_change
 from bot.notify import DeliveryError, Notifier
 from store import outbox
@@ -43,6 +44,7 @@ class DueResult:
     handovers: int
     dispatch: DispatchResult = field(default_factory=DispatchResult)
     pruned: int = 0
+    nudges: int = 0
 
 
 def worker_id() -> str:
@@ -53,8 +55,9 @@ def worker_id() -> str:
 def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str) -> DueResult:
     """Every due job once, as of `now` (what `pocbot tick` runs)."""
     handovers = run_handovers(engine=engine, now=now)
+    nudged = run_nudges(engine=engine, now=now)
     dispatch = run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker)
-    return DueResult(handovers, dispatch, run_prune(engine=engine, now=now))
+    return DueResult(handovers, dispatch, run_prune(engine=engine, now=now), nudged.claimed)
 
 
 def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,

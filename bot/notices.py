@@ -18,6 +18,8 @@ def render_notice(message: Notice, style: Style = PLAIN) -> str:
     lang = payload.get("lang", "en")
     if "text" in payload and "change" not in payload:  # a plain message (e.g. from a job)
         return style.escape(str(payload["text"]))
+    if message.kind.startswith("inquiry_"):
+        return _inquiry(message.kind, payload, style, lang)
     key = f"notice_{payload['change']}" if message.kind == "announcement" else message.kind
     if key == "dm_primary_new" and not payload.get("previous"):
         key = "dm_primary_first"  # nobody held it before: nobody to ask for context
@@ -31,6 +33,31 @@ def render_notice(message: Notice, style: Style = PLAIN) -> str:
         when=str(payload.get("effective_at", ""))[:10],
         reason=t(lang, "reason_suffix", reason=style.escape(reason)) if reason else "",
     )
+
+
+def _inquiry(kind: str, payload: dict[str, Any], style: Style, lang: str) -> str:
+    """Nudges, escalations and the progress posted where the asker can see it."""
+    key = f"{kind}_{payload.get('level', 0)}" if kind == "inquiry_progress" else kind
+    channel = payload.get("channel")
+    return t(
+        lang, key,
+        topic=style.escape(payload.get("topic", "")),
+        question=style.escape(payload.get("question", "")),
+        asker=_asker(payload.get("asker") or {}, style, lang),
+        assignee=_person(payload.get("assignee"), style, lang),
+        backups=", ".join(_person(b, style, lang) for b in payload.get("backups") or []) or t(lang, "nobody"),
+        channel=style.channel(channel) if channel else t(lang, "nobody"),
+        n=payload.get("nudges_sent", 0), max=payload.get("max_nudges", 0),
+    )
+
+
+def _asker(asker: dict[str, Any], style: Style, lang: str) -> str:
+    if asker.get("person"):
+        return _person(asker["person"], style, lang)
+    if asker.get("platform") == "slack" and asker.get("user_id"):
+        user = asker["user_id"]
+        return style.mention(PersonView(0, user, "", slack_id=user))
+    return t(lang, "someone")
 
 
 def _actor(payload: dict[str, Any], style: Style, lang: str) -> str:

@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.jobs import run_dispatch, run_handovers, run_prune, worker_id
+from bot.nudges import run_nudges
 from bot.notify import Notifier
 
 _LOGGER = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ Clock = Callable[[], datetime]
 DISPATCH_EVERY = timedelta(seconds=1)
 HANDOVERS_EVERY = timedelta(seconds=15)
 PRUNE_EVERY = timedelta(hours=1)
+NUDGES_EVERY = timedelta(minutes=1)  # nudges are due by the working hour, not the second
 # The store says what is due, so a run skipped (or coalesced) after a pause loses
 # nothing: the next run finds the same rows.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -27,7 +29,7 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 
 def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock: Clock,
                     worker: str | None = None) -> BackgroundScheduler:
-    """Start a background scheduler with the dispatch, handover and prune jobs; returns it."""
+    """Start a background scheduler with the dispatch, handover, nudge and prune jobs; returns it."""
     worker = worker or worker_id()
     # APScheduler logs every run at INFO: two lines a second of noise; errors still show.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
@@ -42,6 +44,7 @@ def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock:
             engine=engine, notifiers=notifiers, now=clock(), worker=worker)),
         "handovers": (HANDOVERS_EVERY, lambda: run_handovers(engine=engine, now=clock())),
         "prune": (PRUNE_EVERY, lambda: run_prune(engine=engine, now=clock())),
+        "nudges": (NUDGES_EVERY, lambda: run_nudges(engine=engine, now=clock())),
     }
     started = datetime.now(timezone.utc)
     for name, (every, work) in jobs.items():

@@ -67,12 +67,20 @@ class SlackNotifier:
         try:
             self.client.chat_postMessage(
                 channel=message.address, text=text, blocks=notice_blocks(text),
-                unfurl_links=False, unfurl_media=False,
+                thread_ts=_thread(message), unfurl_links=False, unfurl_media=False,
             )
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
         except (SlackClientError, OSError) as exc:  # connection refused, timeout, after retries
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _thread(message: OutboundMessage) -> str | None:
+    """Progress on an inquiry goes into its own thread, where the asker follows it."""
+    payload = message.payload or {}
+    if message.kind == "inquiry_progress" and message.address == payload.get("conversation"):
+        return payload.get("thread")
+    return None
 
 
 def delivery_error(exc: SlackApiError) -> DeliveryError:

@@ -324,3 +324,25 @@ def test_sweepers_racing_on_one_database_send_each_nudge_once(engine: Engine) ->
     assert len(keys) == len(set(keys)) == 80 and all(k.startswith("nudge:") for k in keys)
     with read_session(engine) as session:
         assert sorted(i.nudges_sent for i in session.exec(select(Inquiry))) == [0] * 20 + [1] * 40
+
+
+def test_every_nudge_kind_renders_in_both_languages_with_mentions_and_escaped_question():
+    from bot.notices import render_notice
+    from integrations.slack.render import STYLE
+
+    class Row:
+        def __init__(self, kind: str, payload: dict) -> None:
+            self.kind, self.payload = kind, payload
+
+    person = {"id": 1, "name": "Quinn Adams", "email": "quinn@acme.test", "slack_id": "U0QUINN", "teams_id": None}
+    base = {"topic": "Payroll", "question": "Why <!channel>?", "asker": {"platform": "slack", "user_id": "U0ASK"},
+            "assignee": person, "backups": [person], "channel": "C0FINANCE", "nudges_sent": 1, "max_nudges": 2,
+            "conversation": "C0X", "thread": "1.2"}
+    kinds = [("inquiry_nudge", 0), ("inquiry_escalation", 1), ("inquiry_channel", 2),
+             ("inquiry_progress", 0), ("inquiry_progress", 1), ("inquiry_progress", 2)]
+    for lang in ("en", "es"):
+        for kind, level in kinds:
+            text = render_notice(Row(kind, {**base, "lang": lang, "level": level}), STYLE)
+            assert "{" not in text and "<!channel>" not in text, (kind, level, text)
+    nudge = render_notice(Row("inquiry_nudge", {**base, "lang": "en", "level": 0}), STYLE)
+    assert "<@U0ASK>" in nudge and "*Payroll*" in nudge and "&lt;!channel&gt;" in nudge
