@@ -1,7 +1,10 @@
 """Shared test harness: a settable clock and the demo organisation at fixed dates."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -12,6 +15,7 @@ from integrations.files.formats import load_directory_file
 from store.db import write_session
 from store.models import Person
 
+T = TypeVar("T")
 IMPORTED_AT = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
 NOW = datetime(2030, 3, 4, 10, 0, tzinfo=timezone.utc)  # a Monday
 # Platform ids the demo file leaves out: some people write from Slack, one from Teams.
@@ -39,3 +43,25 @@ def load_demo(engine: Engine) -> Engine:
         for email, values in PLATFORM_IDS.items():
             session.execute(update(Person).where(Person.email == email).values(**values))
     return engine
+
+
+def race(work: Callable[[], T], threads: int = 4, timeout: float = 60) -> list[T]:
+    """Run `work` in several threads released at the same instant; their results, in no
+    order. The first error any thread raised is raised here."""
+    barrier, results, errors = threading.Barrier(threads), [], []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(work())
+        except BaseException as exc:  # noqa: BLE001 (raised below, in the test's thread)
+            errors.append(exc)
+
+    pool = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+    return results

@@ -1,7 +1,6 @@
 """Waiting inquiries are nudged in the assignee's working hours, then escalated, each step once."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ from bot.working_hours import is_open
 from store import inquiries
 from store.db import read_session, write_session
 from store.models import Assignment, Inquiry, OutboxMessage, Person, PersonSchedule, Topic, TopicPolicy
+from tests.harness import race
 
 UTC = timezone.utc
 MADRID, TOKYO, NY = "Europe/Madrid", "Asia/Tokyo", "America/New_York"
@@ -302,22 +302,8 @@ def test_sweepers_racing_on_one_database_send_each_nudge_once(engine: Engine) ->
         ask(engine, ids, assignee=("dan", "kenji", "nora")[n % 3], now=datetime(2030, 3, 4, 0, 0, tzinfo=UTC),
             question=f"question {n}")
     due = datetime(2030, 3, 6, 15, 0, tzinfo=UTC)  # in working hours in Madrid and New York, not Tokyo
-    barrier, results, errors = threading.Barrier(4), [], []
+    results = race(lambda: run_nudges(engine=engine, now=due, batch=7))
 
-    def sweep() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(run_nudges(engine=engine, now=due, batch=7))
-        except BaseException as exc:  # noqa: BLE001 (reported below)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
     assert sum(r.claimed for r in results) == 60  # every due row claimed by exactly one sweeper
     assert (sum(r.nudged for r in results), sum(r.deferred for r in results)) == (40, 20)
     keys = [key for _, _, key in sent(engine)]

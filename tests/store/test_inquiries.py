@@ -1,7 +1,6 @@
 """The inquiry store claims due rows once, through its partial index, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +12,7 @@ from store import inquiries
 from store.db import read_session, write_session
 from store.inquiries import Step
 from store.models import Inquiry, OutboxMessage, Person, Topic
+from tests.harness import race
 
 NOW = datetime(2030, 3, 4, 12, 0, tzinfo=timezone.utc)
 MINUTE = timedelta(minutes=1)
@@ -121,23 +121,14 @@ def test_racing_claimers_take_disjoint_rows(engine: Engine) -> None:
         session.add_all(Inquiry(topic_id=ids[0], assignee_person_id=ids[1], asker_platform="slack",
                                 asker_user_id="U0ANA", question=f"q{n}", next_nudge_at=NOW - n * MINUTE)
                         for n in range(200))
-    barrier, claimed, errors = threading.Barrier(4), [], []
+    def work() -> list[int]:
+        taken = []
+        while batch := claim(engine, limit=9):
+            assert len(batch) <= 9  # LIMIT holds even while other claimers take rows
+            taken.extend(batch)
+        return taken
 
-    def work() -> None:
-        try:
-            barrier.wait(timeout=10)
-            while batch := claim(engine, limit=9):
-                assert len(batch) <= 9  # LIMIT holds even while other claimers take rows
-                claimed.extend(batch)
-        except BaseException as exc:  # noqa: BLE001 (reported below)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    claimed = [row for taken in race(work) for row in taken]
     assert len(claimed) == len(set(claimed)) == 200
 
 
