@@ -15,7 +15,7 @@ from bot.messages import Actor, Reply, ReplyKind
 from bot.render import render_text
 from bot.settings import get_settings
 from integrations import bootstrap
-from integrations.console.chat import STYLE, run_chat, show, to_rich
+from integrations.console.chat import STYLE, run_chat, to_rich
 from store import migrate as store_migrate
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__)

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from store.models import Absence, Assignment, AssignmentKind, DirectoryState, Person, Topic, TopicAlias
+from store.models import Absence, Assignment, AssignmentKind, DirectoryState, Person, Topic
 
 
 class TopicRow(NamedTuple):

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
 
 from bot.index_cache import Snapshot
 from bot.messages import Actor, PersonView, Reply, ReplyKind

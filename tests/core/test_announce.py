@@ -19,9 +19,7 @@ import bot.services.assign
 from bot.core import Bot
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.notices import render_notice
-from bot.services.directory_import import apply_import
 from integrations.bootstrap import DEMO_FILE
-from integrations.files.formats import load_directory_file
 from integrations.files.importing import import_file
 from integrations.slack.render import STYLE
 from store.db import read_session, write_session
@@ -36,7 +34,7 @@ from store.models import (
     Topic,
     TopicAlias,
 )
-from tests.harness import IMPORTED_AT, NOW, PLATFORM_IDS, Clock, load_demo
+from tests.harness import IMPORTED_AT, NOW, Clock, load_demo
 
 # grace lives in America/Los_Angeles: her "2030-03-11" starts at 07:00 UTC.
 GRACE_DAY = datetime(2030, 3, 11, tzinfo=ZoneInfo("America/Los_Angeles"))

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.core import Bot
 from bot.i18n import catalogue, languages
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.render import render_text
-from bot.services.directory_import import apply_import
 from integrations.bootstrap import DEMO_FILE
-from integrations.files.formats import load_directory_file
 from integrations.slack.render import STYLE
 from store.db import read_session, write_session
 from store.models import (
@@ -37,7 +35,7 @@ from store.models import (
     TopicAlias,
     TopicManager,
 )
-from tests.harness import IMPORTED_AT, NOW, PLATFORM_IDS, Clock, load_demo
+from tests.harness import NOW, Clock, load_demo
 
 COUNTED = (Topic, TopicAlias, Assignment, DirectoryChange, OutboxMessage, AuditEntry, Absence, Subscription)
 PLACEHOLDER = re.compile(r"\{[A-Za-z_]+\}")
