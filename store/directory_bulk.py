@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from store.bulk import chunks, insert_rows
 from store.directory import Current, current_assignments
-from store.models import Person, Topic, TopicAlias, TopicTag
+from store.models import Person, Topic, TopicAlias, TopicManager, TopicTag
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class DirectorySnapshot:
     aliases: dict[int, list[tuple[str, str]]]  # topic id -> (alias, key), oldest first
     tags: dict[int, list[str]]  # topic id -> tags, oldest first
     current: dict[int, Current]  # topic id -> current holders
+    managers: dict[int, list[int]] = field(default_factory=dict)  # topic id -> person ids
     email_of: dict[int, str] = field(init=False)
     topic_by_id: dict[int, TopicRow] = field(init=False)
     alias_owner: dict[str, int] = field(init=False)  # alias key -> topic id
@@ -59,7 +60,7 @@ class DirectorySnapshot:
 
 
 def load_snapshot(*, session: Session) -> DirectorySnapshot:
-    """Read people, topics (removed ones too), aliases, tags and current holders."""
+    """Read people, topics (removed ones too), aliases, tags, current holders and managers."""
     people_query = select(Person.id, Person.email, Person.name, Person.slack_id,
                           Person.teams_id, Person.timezone, Person.role)
     people: dict[str, PersonRow] = {}
@@ -79,7 +80,11 @@ def load_snapshot(*, session: Session) -> DirectorySnapshot:
     for topic_id, tag in session.execute(tag_query):
         tags.setdefault(topic_id, []).append(tag)
     current = current_assignments(session=session)
-    return DirectorySnapshot(people, topics, aliases, tags, current)
+    managers: dict[int, list[int]] = {}
+    manager_query = select(TopicManager.topic_id, TopicManager.person_id).order_by(TopicManager.id)
+    for topic_id, person_id in session.execute(manager_query):
+        managers.setdefault(topic_id, []).append(person_id)
+    return DirectorySnapshot(people, topics, aliases, tags, current, managers)
 
 
 def insert_people(*, session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -105,9 +110,10 @@ def _ids(session: Session, column: InstrumentedAttribute[str], values: list[str]
 
 
 def delete_topic_children(
-    *, session: Session, model: type[TopicAlias] | type[TopicTag], topic_ids: Collection[int]
+    *, session: Session, model: type[TopicAlias] | type[TopicTag] | type[TopicManager],
+    topic_ids: Collection[int],
 ) -> None:
-    """Delete the aliases (or tags) of these topics, so they can be written afresh."""
+    """Delete the aliases (or tags, or managers) of these topics, to write them afresh."""
     column = model.topic_id  # type: ignore[union-attr]
     for chunk in chunks(sorted(topic_ids)):
         session.execute(delete(model).where(column.in_(chunk)))

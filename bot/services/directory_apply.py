@@ -10,7 +10,7 @@ from sqlmodel import Session
 from store.bulk import chunks, insert_rows, update_rows
 from store.directory import Current, DirectoryWriter
 from store.directory_bulk import delete_topic_children, insert_people, insert_topics
-from store.models import Person, Role, Topic, TopicAlias, TopicTag
+from store.models import Person, Role, Topic, TopicAlias, TopicManager, TopicTag
 
 if TYPE_CHECKING:
     from bot.services.directory_import import Change, ImportPlan
@@ -51,11 +51,12 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: str, reason: str,
         person_ids.update(_apply_people(session, writer, batch, plan))
     topic_ids = {key: row.id for key, row in snapshot.topics.items()}
     # Aliases may move between listed topics: free every old one before adding any.
-    for model, name in ((TopicAlias, "aliases"), (TopicTag, "tags")):
+    children = ((TopicAlias, "aliases"), (TopicTag, "tags"), (TopicManager, "managers"))
+    for model, name in children:
         stale = [topic_ids[c.key] for c in kinds["topic"] if c.key in topic_ids and name in c.after]
         delete_topic_children(session=session, model=model, topic_ids=stale)
     for batch in batches.of(kinds["topic"], writer):
-        topic_ids.update(_apply_topics(session, writer, batch, plan))
+        topic_ids.update(_apply_topics(session, writer, batch, plan, person_ids))
     _set_parents(session, kinds["topic"], topic_ids, plan)
     for batch in batches.of(kinds["assignment"], writer):
         for change in batch:
@@ -84,7 +85,7 @@ def _apply_people(session: Session, writer: DirectoryWriter, batch: Sequence[Cha
 
 
 def _apply_topics(session: Session, writer: DirectoryWriter, batch: Sequence[Change],
-                  plan: ImportPlan) -> dict[str, int]:
+                  plan: ImportPlan, person_ids: dict[str, int]) -> dict[str, int]:
     added = [c for c in batch if c.action == "topic.add"]
     ids = insert_topics(session=session, rows=[
         {"key": c.key, "parent_id": None, "created_at": plan.now, "removed_at": None,
@@ -99,6 +100,9 @@ def _apply_topics(session: Session, writer: DirectoryWriter, batch: Sequence[Cha
     tags = [{"topic_id": ids[c.key], "tag": tag} for c in batch for tag in c.after.get("tags", [])]
     insert_rows(session=session, model=TopicAlias, rows=aliases)
     insert_rows(session=session, model=TopicTag, rows=tags)
+    managers = [{"topic_id": ids[c.key], "person_id": person_ids[email]}
+                for c in batch for email in c.after.get("managers", [])]
+    insert_rows(session=session, model=TopicManager, rows=managers)
     for change in batch:
         writer.audit(change.action, topic_id=ids[change.key], before=change.before or None,
                      after=change.after)

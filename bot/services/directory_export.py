@@ -13,7 +13,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 def export_directory(session: Session) -> DirectoryFile:
-    """Everyone (by email) and every live topic (by name) with its current holders."""
+    """Everyone (by email) and every live topic (by name) with its holders and managers."""
     snapshot = load_snapshot(session=session)
     people = [
         PersonRecord(email=email, name=row.name, slack_id=row.slack_id, teams_id=row.teams_id,
@@ -38,4 +38,5 @@ def _topic_record(row: TopicRow, snapshot: DirectorySnapshot) -> TopicRecord:
         channel=row.channel,
         poc=snapshot.email_of[current.primary.person_id] if current.primary else None,
         backups=[snapshot.email_of[h.person_id] for h in current.backups],
+        managers=sorted(snapshot.email_of[p] for p in snapshot.managers.get(row.id, [])),
     )

@@ -59,15 +59,16 @@ class TopicRecord(BaseModel):
     channel: str | None = Field(default=None, max_length=80)
     poc: str | None = Field(default=None, max_length=254)
     backups: list[str] = Field(default_factory=list)
+    managers: list[str] = Field(default_factory=list)  # emails; may change it and its subtopics
     line: int = Field(default=0, exclude=True)
 
-    @field_validator("aliases", "tags", "backups", mode="before")
+    @field_validator("aliases", "tags", "backups", "managers", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         # `aliases:` with nothing after it is YAML null; it means "none", like [].
         return [] if value is None else value
 
-    @field_validator("aliases", "tags", "backups", mode="after")
+    @field_validator("aliases", "tags", "backups", "managers", mode="after")
     @classmethod
     def _drop_blank_items(cls, value: list[str]) -> list[str]:
         return [item.strip() for item in value if item.strip()]
@@ -96,7 +97,7 @@ class TopicRecord(BaseModel):
     def _lower_poc(cls, value: str | None) -> str | None:
         return value.lower() if value else value
 
-    @field_validator("backups", mode="after")
+    @field_validator("backups", "managers", mode="after")
     @classmethod
     def _lower_backups(cls, value: list[str]) -> list[str]:
         return [item.lower() for item in value]

@@ -90,8 +90,8 @@ def plan_import(session: Session, data: DirectoryFile, *, now: datetime) -> Impo
       are also learned at run time; a file can set them, not clear them). A new
       person's role defaults to member.
     - Topics are keyed by `topic_key(name)`. For a listed topic the file is the truth
-      for every field: aliases, tags, description, parent, channel, poc and backups
-      (absent means none). A listed topic that was removed comes back. A different
+      for every field: aliases, tags, description, parent, channel, poc, backups and
+      managers (absent means none). A listed topic that was removed comes back. A different
       name is a different topic; topics the file does not list are left alone.
     - Assignments keep their history: a change ends the current row and starts a new
       one; backups are an ordered list.
@@ -148,7 +148,7 @@ def _topic_changes(topic: TopicRecord, snapshot: DirectorySnapshot,
     row = snapshot.topics.get(key)
     wanted = {"name": topic.name, "description": topic.description, "parent": topic.parent,
               "channel": topic.channel, "aliases": list(topic.aliases),
-              "tags": list(dict.fromkeys(topic.tags))}
+              "tags": list(dict.fromkeys(topic.tags)), "managers": list(topic.managers)}
     if row is None:
         yield Change("topic.add", topic.name, key, topic.line, {}, wanted)
     elif update := _topic_update(row, wanted, snapshot, key_of):
@@ -164,11 +164,13 @@ def _topic_update(row: TopicRow, wanted: dict[str, Any], snapshot: DirectorySnap
     aliases = snapshot.aliases.get(row.id, [])
     stored = {"name": row.name, "description": row.description, "parent": parent,
               "channel": row.channel, "aliases": [alias for alias, _ in aliases],
-              "tags": snapshot.tags.get(row.id, [])}
+              "tags": snapshot.tags.get(row.id, []),
+              "managers": sorted(snapshot.email_of[p] for p in snapshot.managers.get(row.id, []))}
     same = {  # by key for the parent; aliases by key and spelling, in any order
         "parent": key_of(parent or "") == key_of(wanted["parent"] or ""),
         "aliases": {k: a for a, k in aliases} == {key_of(a): a for a in wanted["aliases"]},
         "tags": set(stored["tags"]) == set(wanted["tags"]),
+        "managers": set(stored["managers"]) == set(wanted["managers"]),
     }
     after = {k: v for k, v in wanted.items() if not same.get(k, stored[k] == v)}
     before = {k: stored[k] for k in after}

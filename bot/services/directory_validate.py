@@ -126,6 +126,13 @@ def _reference_problems(topic: TopicRecord, listed: dict[str, TopicRecord], know
         elif email == topic.poc:
             yield f"'{email}' is both the poc and a backup"
         seen.add(email)
+    managers: set[str] = set()
+    for email in topic.managers:
+        if email not in known:
+            yield f"unknown person '{email}' in managers"
+        elif email in managers:
+            yield f"manager '{email}' is listed twice"
+        managers.add(email)
 
 
 def _store_claims(snapshot: DirectorySnapshot,

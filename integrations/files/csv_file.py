@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
-TOPIC_COLUMNS = ("name", "aliases", "description", "tags", "parent", "channel", "poc", "backups")
+TOPIC_COLUMNS = ("name", "aliases", "description", "tags", "parent", "channel", "poc", "backups",
+                 "managers")
 PEOPLE_COLUMNS = ("email", "name", "slack_id", "teams_id", "timezone", "role")
-LIST_COLUMNS = frozenset({"aliases", "tags", "backups"})
+LIST_COLUMNS = frozenset({"aliases", "tags", "backups", "managers"})
 SEPARATOR = ";"
 Numbered = list[tuple[int, Any]]  # (row, raw record); the header is row 1
 

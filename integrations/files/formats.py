@@ -24,7 +24,7 @@ def load_directory_file(path: Path, people_path: Path | None = None) -> Director
 
     YAML holds `people:` and `topics:` lists of mappings (see demo/org.yaml); errors
     name the line each record starts on. CSV holds one topic a row under the header
-    `name,aliases,description,tags,parent,channel,poc,backups` (any order; only
+    `name,aliases,description,tags,parent,channel,poc,backups,managers` (any order; only
     `name` is required), lists separated by `;`, blank cells meaning absent; errors
     name the row, the header being row 1. Its people go in a second CSV with the
     header `email,name,slack_id,teams_id,timezone,role` (`email` and `name` required):

@@ -13,7 +13,7 @@ from bot.services.directory_file import DirectoryFile, DirectoryFileError, Topic
 from bot.services.directory_import import apply_import, plan_import
 from integrations.files.formats import dump_directory_file, load_directory_file
 from store.db import read_session
-from store.models import Assignment, AuditEntry, Person, Topic, TopicAlias
+from store.models import Assignment, AuditEntry, Person, Topic, TopicAlias, TopicManager
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 DEMO = Path(__file__).parents[2] / "integrations" / "files" / "demo" / "org.yaml"
@@ -39,6 +39,10 @@ topics:
     poc: alice@acme.test
     backups: [bob@acme.test]
 """
+# Finance (line 10) names its managers, in no order and in any case.
+MANAGED_YAML = ORG_YAML.replace(
+    "    poc: alice@acme.test\n  - name: Payments",
+    "    poc: alice@acme.test\n    managers: [Bob@acme.test, alice@acme.test]\n  - name: Payments")
 
 
 def write(path: Path, text: str) -> Path:
@@ -105,7 +109,7 @@ def test_shape_errors_in_yaml_are_all_reported_together_with_their_lines(tmp_pat
         "line 1: unknown section 'teams' (allowed: people, topics)",
         "topics item 5: must be a mapping of fields, not 'just a string'",
         "line 12: topic 'Payments': unknown field 'owner' (allowed: name, aliases, description, "
-        "tags, parent, channel, poc, backups)",
+        "tags, parent, channel, poc, backups, managers)",
         "line 20: topic 'Tax': field 'aliases': Input should be a valid list",
         "line 22: topic: missing field 'name'",
     ]
@@ -177,7 +181,7 @@ def test_an_unknown_csv_column_is_named_with_the_allowed_ones(tmp_path: Path) ->
 
     assert errors_of(write(tmp_path / "org.csv", text)) == [
         "row 1: unknown column 'owner' (allowed: name, aliases, description, tags, parent, "
-        "channel, poc, backups)"]
+        "channel, poc, backups, managers)"]
 
 
 def test_malformed_csv_is_reported_with_its_row(tmp_path: Path) -> None:
@@ -195,7 +199,7 @@ def test_an_unknown_suffix_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["export.yaml", "export.csv"])
 def test_export_then_import_is_a_round_trip(engine: Engine, tmp_path: Path, name: str) -> None:
-    text = ORG_YAML.replace("Card payments", "Card payments,\nmulti-line, ünïcode")
+    text = MANAGED_YAML.replace("Card payments", "Card payments,\nmulti-line, ünïcode")
     apply_import(engine, load_directory_file(write(tmp_path / "org.yaml", text)),
                  actor="admin", now=NOW)
     with read_session(engine) as session:
@@ -204,6 +208,7 @@ def test_export_then_import_is_a_round_trip(engine: Engine, tmp_path: Path, name
     dump_directory_file(exported, tmp_path / name)
     reloaded = load_directory_file(tmp_path / name)
 
+    assert reloaded.topics[0].managers == ["alice@acme.test", "bob@acme.test"]
     assert reloaded.model_dump() == exported.model_dump()
     with read_session(engine) as session:
         assert plan_import(session, reloaded, now=NOW).is_empty
@@ -227,3 +232,35 @@ def test_the_demo_organisation_imports_cleanly_and_exports_as_it_was(
     with read_session(sqlite_engine) as session:
         assert plan_import(session, load_directory_file(DEMO), now=NOW).is_empty
         assert plan_import(session, load_directory_file(tmp_path / "demo.yaml"), now=NOW).is_empty
+
+
+def test_managers_load_from_yaml_and_a_csv_column_and_are_imported(
+    engine: Engine, tmp_path: Path,
+) -> None:
+    yaml_data = load_directory_file(write(tmp_path / "org.yaml", MANAGED_YAML))
+    write(tmp_path / "org.people.csv", PEOPLE_CSV)
+    csv_text = "name,poc,managers\nFinance,alice@acme.test, Carol@acme.test ; bob@acme.test\n"
+    csv_data = load_directory_file(write(tmp_path / "org.csv", csv_text))
+
+    assert yaml_data.topics[0].managers == ["bob@acme.test", "alice@acme.test"]
+    assert yaml_data.topics[1].managers == []
+    assert csv_data.topics[0].managers == ["carol@acme.test", "bob@acme.test"]
+    apply_import(engine, yaml_data, actor="admin", now=NOW)
+    assert count(engine, TopicManager) == 2
+    apply_import(engine, csv_data, actor="admin", now=NOW)
+    assert count(engine, TopicManager) == 2  # Finance's managers replaced, not added to
+
+
+def test_an_unknown_manager_in_a_yaml_file_names_its_line_and_nothing_is_written(
+    engine: Engine, tmp_path: Path,
+) -> None:
+    text = MANAGED_YAML.replace("managers: [Bob@acme.test, alice@acme.test]",
+                            "managers: [zed@acme.test]")
+    data = load_directory_file(write(tmp_path / "org.yaml", text))
+
+    with pytest.raises(DirectoryFileError) as raised:
+        apply_import(engine, data, actor="admin", now=NOW)
+
+    assert raised.value.errors == [
+        "line 10: topic 'Finance': unknown person 'zed@acme.test' in managers"]
+    assert (count(engine, Person), count(engine, Topic), count(engine, TopicManager)) == (0, 0, 0)

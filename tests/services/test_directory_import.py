@@ -23,12 +23,14 @@ from store.models import (
     Role,
     Topic,
     TopicAlias,
+    TopicManager,
     TopicTag,
 )
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 LATER = NOW + timedelta(days=1)
-_TABLES = (Person, Topic, TopicAlias, TopicTag, Assignment, AuditEntry, DirectoryState)
+_TABLES = (Person, Topic, TopicAlias, TopicTag, TopicManager, Assignment, AuditEntry,
+           DirectoryState)
 
 PEOPLE = [
     {"email": "alice@acme.test", "name": "Alice Moreno", "role": "manager",
@@ -318,6 +320,12 @@ BAD_INPUT = {
     "a missing parent": (
         PEOPLE, with_topic("Payments", parent="Treasury"),
         "line 101: topic 'Payments': unknown parent 'Treasury'"),
+    "an unknown manager": (
+        PEOPLE, with_topic("Payments", managers=["alice@acme.test", "zed@acme.test"]),
+        "line 101: topic 'Payments': unknown person 'zed@acme.test' in managers"),
+    "a manager listed twice": (
+        PEOPLE, with_topic("Payments", managers=["alice@acme.test", "ALICE@acme.test"]),
+        "line 101: topic 'Payments': manager 'alice@acme.test' is listed twice"),
     "a bad timezone": (
         with_person("bob@acme.test", timezone="Mars/Olympus"), TOPICS,
         "line 2: person 'bob@acme.test': unknown timezone 'Mars/Olympus'"),
@@ -412,3 +420,64 @@ def test_set_primary_and_set_backups_change_one_topic_and_keep_history(engine: E
         ("carol@acme.test", "primary", 0, False), ("bob@acme.test", "primary", 0, True),
         ("alice@acme.test", "backup", 0, True)]
     assert version(engine) == 2
+
+
+def managers(engine: Engine, topic: str) -> list[str]:
+    query = (select(Person.email).join(TopicManager, TopicManager.person_id == Person.id)
+             .join(Topic, Topic.id == TopicManager.topic_id).where(Topic.name == topic))
+    with read_session(engine) as session:
+        return sorted(session.execute(query).scalars())
+
+
+def test_managers_are_imported_and_exported_sorted_by_email(engine: Engine) -> None:
+    topics = with_topic("Finance", managers=["Bob@acme.test", "alice@acme.test"])
+
+    apply_import(engine, directory_file(topics=topics), actor="admin", now=NOW)
+
+    assert managers(engine, "Finance") == ["alice@acme.test", "bob@acme.test"]
+    assert managers(engine, "Payments") == []
+    with read_session(engine) as session:
+        exported = export_directory(session)
+        assert [t.managers for t in exported.topics] == [
+            ["alice@acme.test", "bob@acme.test"], []]
+        assert plan_import(session, exported, now=LATER).is_empty
+
+
+def test_managers_imported_twice_or_reordered_change_nothing(engine: Engine) -> None:
+    topics = with_topic("Finance", managers=["bob@acme.test", "alice@acme.test"])
+    apply_import(engine, directory_file(topics=topics), actor="admin", now=NOW)
+    before = counts(engine)
+
+    again = apply_import(engine, directory_file(topics=topics), actor="admin", now=LATER)
+    reordered = with_topic("Finance", managers=["alice@acme.test", "bob@acme.test"])
+    moved = apply_import(engine, directory_file(topics=reordered), actor="admin", now=LATER)
+
+    assert again.is_empty and moved.is_empty
+    assert counts(engine) == before and version(engine) == 1
+
+
+def test_a_dry_run_shows_a_change_of_managers_and_applying_it_is_audited(engine: Engine) -> None:
+    apply_import(engine, directory_file(topics=with_topic("Finance", managers=["bob@acme.test"])),
+                 actor="admin", now=NOW)
+    topics = with_topic("Finance", managers=["alice@acme.test"])
+
+    with read_session(engine) as session:
+        plan = plan_import(session, directory_file(topics=topics), now=LATER)
+
+    assert [c.describe() for c in plan.changes] == [
+        "change topic 'Finance': managers [bob@acme.test] -> [alice@acme.test]"]
+    assert managers(engine, "Finance") == ["bob@acme.test"]
+
+    apply_import(engine, directory_file(topics=topics), actor="pm", now=LATER)
+    assert managers(engine, "Finance") == ["alice@acme.test"]
+    [entry] = [e for e in _audit(engine) if e.actor == "pm"]
+    assert (entry.action, entry.detail["before"], entry.detail["after"]) == (
+        "topic.update", {"managers": ["bob@acme.test"]}, {"managers": ["alice@acme.test"]})
+
+    apply_import(engine, directory_file(), actor="admin", now=LATER)  # absent means none
+    assert managers(engine, "Finance") == []
+
+
+def _audit(engine: Engine) -> list[AuditEntry]:
+    with read_session(engine) as session:
+        return list(session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars())
