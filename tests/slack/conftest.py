@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,17 +92,16 @@ class RunningApp:
         self.bot.flush()  # the server writes the question log each second; tests do not wait
 
 
-@pytest.fixture
-def slack_app(slack_engine: Engine, slack_settings: Settings, fake_slack: FakeSlackApi) -> Iterator[RunningApp]:
-    bot = Bot(slack_engine)
-    background = Background()
-    loop = LoopThread("pocbot-app").start()
+@contextmanager
+def serving(bot: Bot, background: Background, settings: Settings, name: str) -> Iterator[tuple[LoopThread, str]]:
+    """The real aiohttp app on a loopback port, its loop in a thread; yields (loop, base URL)."""
+    loop = LoopThread(name).start()
     runner: web.AppRunner | None = None
 
     async def start() -> web.AppRunner:
         # Built inside the loop, as `serve` does: bolt and aiohttp bind to the running loop.
-        client = make_client(slack_settings.slack_bot_token, slack_settings.slack_api_url)
-        slack = build_app(bot, slack_settings, background, client=client)
+        client = make_client(settings.slack_bot_token, settings.slack_api_url)
+        slack = build_app(bot, settings, background, client=client)
         started = web.AppRunner(build_web_app(bot, background, slack), access_log=None)
         await started.setup()
         await web.TCPSite(started, "127.0.0.1", 0).start()
@@ -110,11 +110,18 @@ def slack_app(slack_engine: Engine, slack_settings: Settings, fake_slack: FakeSl
     try:
         runner = loop.run(start())
         host, port = runner.addresses[0][:2]
-        yield RunningApp(f"http://{host}:{port}", bot, background, loop)
+        yield loop, f"http://{host}:{port}"
     finally:
         if runner is not None:
             loop.run(runner.cleanup(), timeout=20)  # on_shutdown drains the background work
         loop.stop()
+
+
+@pytest.fixture
+def slack_app(slack_engine: Engine, slack_settings: Settings, fake_slack: FakeSlackApi) -> Iterator[RunningApp]:
+    bot, background = Bot(slack_engine), Background()
+    with serving(bot, background, slack_settings, "pocbot-app") as (loop, url):
+        yield RunningApp(url, bot, background, loop)
 
 
 @pytest.fixture

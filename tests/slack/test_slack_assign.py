@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
@@ -18,9 +17,6 @@ from sqlalchemy.engine import Engine
 from bot.core import Bot
 from bot.jobs import DispatchResult, run_dispatch, run_due
 from bot.settings import Settings
-from integrations.server import build_web_app
-from integrations.slack.app import build_app
-from integrations.slack.client import make_client
 from integrations.slack.notifier import SlackNotifier, make_web_client
 from integrations.tasks import Background
 from store import outbox
@@ -31,7 +27,7 @@ from tests.fakes.loop import LoopThread
 from tests.fakes.slack_api import Failure, FakeSlackApi
 from tests.fakes.slack_requests import SlackSender
 from tests.integrations.test_cli import pocbot
-from tests.slack.conftest import BOT_TOKEN, LINKED, SIGNING_SECRET
+from tests.slack.conftest import BOT_TOKEN, LINKED, SIGNING_SECRET, serving
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)  # the bot's clock: before every date used
 BEFORE, AFTER = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc), datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -89,25 +85,9 @@ class App:
 @pytest.fixture
 def app(store: Engine, clock: Clock, slack_settings: Settings, fake_slack: FakeSlackApi) -> Iterator[tuple[App, str]]:
     """The served app, as tests/slack/conftest.py builds it, with a bot on `clock`."""
-    bot, background, loop = Bot(store, clock=clock), Background(), LoopThread("pocbot-assign").start()
-    runner: web.AppRunner | None = None
-
-    async def start() -> web.AppRunner:
-        client = make_client(slack_settings.slack_bot_token, slack_settings.slack_api_url)
-        started = web.AppRunner(build_web_app(bot, background, build_app(bot, slack_settings, background, client=client)),
-                                access_log=None)
-        await started.setup()
-        await web.TCPSite(started, "127.0.0.1", 0).start()
-        return started
-
-    try:
-        runner = loop.run(start())
-        host, port = runner.addresses[0][:2]
-        yield App(bot, background, loop), f"http://{host}:{port}"
-    finally:
-        if runner is not None:
-            loop.run(runner.cleanup(), timeout=20)
-        loop.stop()
+    bot, background = Bot(store, clock=clock), Background()
+    with serving(bot, background, slack_settings, "pocbot-assign") as (loop, url):
+        yield App(bot, background, loop), url
 
 
 @pytest.fixture
