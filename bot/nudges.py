@@ -230,6 +230,7 @@ def open_inquiry(*, session: Session, inquiry: Inquiry, now: datetime,
     tz, hours = _schedule_of(session, inquiry.assignee_person_id, policy)
     inquiry.created_at = now
     inquiry.next_nudge_at = add_working_time(now, policy.nudge_after, tz=tz, hours=hours)
+    inquiry.target_at = inquiry.next_nudge_at
     return inquiries.add(session=session, inquiry=inquiry)
 
 

@@ -264,6 +264,9 @@ class Inquiry(SQLModel, table=True):
     nudges_sent: int = Field(default=0)
     escalation_level: int = Field(default=0)
     next_nudge_at: Optional[datetime] = Field(default=None)
+    # When a first response is due (nudge_after working time after asking): the stats'
+    # "answered within target" compares first_response_at with it.
+    target_at: Optional[datetime] = Field(default=None)
 
 
 class TopicPolicy(SQLModel, table=True):
@@ -274,6 +277,7 @@ class TopicPolicy(SQLModel, table=True):
     nudge_after_minutes: Optional[int] = Field(default=None)  # working minutes
     nudge_every_minutes: Optional[int] = Field(default=None)  # working minutes
     max_nudges: Optional[int] = Field(default=None)
+    ask_in: Optional[str] = Field(default=None, max_length=16)  # dm (group DM) | channel (a thread in it)
 
 
 class PersonSchedule(SQLModel, table=True):
@@ -282,3 +286,15 @@ class PersonSchedule(SQLModel, table=True):
     __tablename__ = "person_schedule"
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     working_hours: str = Field(max_length=64)
+
+
+class JobMark(SQLModel, table=True):
+    """A once-only piece of scheduled work that is done ('digest:poc:2030-W10:Asia/Tokyo').
+
+    Inserted in the transaction that does the work, ON CONFLICT DO NOTHING: a second
+    replica, or a rerun, finds the mark and does nothing.
+    """
+
+    __tablename__ = "job_mark"
+    key: str = Field(max_length=200, primary_key=True)
+    done_at: datetime = Field(default_factory=utcnow)
