@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.i18n import detect_language
 from bot.index_cache import IndexCache
 from bot.messages import Actor, Reply, ReplyKind, Request
+from bot.nudges import NudgePolicy
 from bot.parse import Command, parse
 from bot.services import people
 from bot.services.assign import assign, unassign
@@ -54,12 +55,14 @@ class Bot:
     def __init__(
         self, engine: Engine, *, language: str = "en", clock: Clock = utc_now,
         admins: frozenset[str] = frozenset(), managers_manage_all: bool = False,
+        nudge_policy: NudgePolicy = NudgePolicy(),
     ) -> None:
         self.engine = engine
         self.language = language
         self.clock = clock
         self.admins = frozenset(a.lower() for a in admins)
         self.managers_manage_all = managers_manage_all
+        self.nudge_policy = nudge_policy
         self.directory = IndexCache()
         self.questions = QuestionLog(engine)
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.nudges import run_nudges
+from bot.nudges import NudgePolicy, run_nudges
 from bot.announce import announce_change
 from bot.notify import DeliveryError, Notifier
 from store import outbox
@@ -52,10 +52,11 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str) -> DueResult:
+def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
+            policy: NudgePolicy = NudgePolicy()) -> DueResult:
     """Every due job once, as of `now` (what `pocbot tick` runs)."""
     handovers = run_handovers(engine=engine, now=now)
-    nudged = run_nudges(engine=engine, now=now)
+    nudged = run_nudges(engine=engine, now=now, defaults=policy)
     dispatch = run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker)
     return DueResult(handovers, dispatch, run_prune(engine=engine, now=now), nudged.claimed)
 

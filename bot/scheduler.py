@@ -13,7 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.jobs import run_dispatch, run_handovers, run_prune, worker_id
-from bot.nudges import run_nudges
+from bot.nudges import NudgePolicy, run_nudges
 from bot.notify import Notifier
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 
 
 def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock: Clock,
-                    worker: str | None = None) -> BackgroundScheduler:
+                    worker: str | None = None, policy: NudgePolicy = NudgePolicy()) -> BackgroundScheduler:
     """Start a background scheduler with the dispatch, handover, nudge and prune jobs; returns it."""
     worker = worker or worker_id()
     # APScheduler logs every run at INFO: two lines a second of noise; errors still show.
@@ -44,7 +44,7 @@ def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock:
             engine=engine, notifiers=notifiers, now=clock(), worker=worker)),
         "handovers": (HANDOVERS_EVERY, lambda: run_handovers(engine=engine, now=clock())),
         "prune": (PRUNE_EVERY, lambda: run_prune(engine=engine, now=clock())),
-        "nudges": (NUDGES_EVERY, lambda: run_nudges(engine=engine, now=clock())),
+        "nudges": (NUDGES_EVERY, lambda: run_nudges(engine=engine, now=clock(), defaults=policy)),
     }
     started = datetime.now(timezone.utc)
     for name, (every, work) in jobs.items():

@@ -6,6 +6,9 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.nudges import NudgePolicy
+from bot.working_hours import WorkingHours, parse_duration
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -20,6 +23,17 @@ class Settings(BaseSettings):
     slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET", repr=False)
     slack_app_token: str = Field(default="", alias="SLACK_APP_TOKEN", repr=False)
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    microsoft_app_id: str = Field(default="", alias="MICROSOFT_APP_ID")
+    microsoft_app_password: str = Field(default="", alias="MICROSOFT_APP_PASSWORD", repr=False)
+    microsoft_app_tenant_id: str = Field(default="", alias="MICROSOFT_APP_TENANT_ID")
+    microsoft_app_type: str = Field(default="MultiTenant", alias="MICROSOFT_APP_TYPE")
+    # Inquiries: durations are working time ("4h", "90m", "1d" = one 8-hour working day).
+    nudge_after: str = Field(default="4h", alias="POCBOT_NUDGE_AFTER")
+    nudge_every: str = Field(default="1d", alias="POCBOT_NUDGE_EVERY")
+    max_nudges: int = Field(default=2, ge=0, alias="POCBOT_MAX_NUDGES")
+    working_hours: str = Field(default="mon-fri 09:00-17:00", alias="POCBOT_WORKING_HOURS")
+    timezone: str = Field(default="UTC", alias="POCBOT_TIMEZONE")  # for people and channels without one
+    digest: str = Field(default="mon 09:00", alias="POCBOT_DIGEST")  # weekly, local time; "off" stops it
 
     @property
     def slack_enabled(self) -> bool:
@@ -27,7 +41,18 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        return [s for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token) if s]
+        values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.microsoft_app_password)
+        return [s for s in values if s]
+
+    def nudge_policy(self) -> NudgePolicy:
+        """The global nudge defaults; a bad value raises ValueError naming the variable."""
+        try:
+            return NudgePolicy(
+                nudge_after=parse_duration(self.nudge_after), nudge_every=parse_duration(self.nudge_every),
+                max_nudges=self.max_nudges, hours=WorkingHours.parse(self.working_hours),
+            )
+        except ValueError as exc:
+            raise ValueError(f"POCBOT_NUDGE_AFTER / POCBOT_NUDGE_EVERY / POCBOT_WORKING_HOURS: {exc}") from exc
 
     @property
     def admin_emails(self) -> set[str]:

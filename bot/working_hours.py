@@ -62,6 +62,18 @@ def _days(part: str, text: str) -> set[int]:
 
 
 DEFAULT_HOURS = WorkingHours(frozenset(range(5)), time(9, 0), time(17, 0))
+WORKING_DAY = timedelta(hours=8)  # what "1d" means in a working-time duration
+_DURATION = re.compile(r"(\d+)\s*(d|h|m)")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Working time as people write it: '4h', '90m', '1h30m', '1d' (one 8-hour working day)."""
+    compact = text.strip().lower().replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact:
+        raise ValueError(f"not a duration (like 4h, 90m or 1d): {text!r}")
+    units = {"d": WORKING_DAY, "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+    return sum((int(n) * units[u] for n, u in parts), timedelta(0))
 
 
 def _utc(moment: datetime) -> datetime:

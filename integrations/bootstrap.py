@@ -40,7 +40,7 @@ def make_bot(engine: Engine, settings: Settings | None = None) -> Bot:
     settings = settings or get_settings()
     return Bot(
         engine, language=settings.language, admins=frozenset(settings.admin_emails),
-        managers_manage_all=settings.managers_manage_all,
+        managers_manage_all=settings.managers_manage_all, nudge_policy=settings.nudge_policy(),
     )
 
 

@@ -138,7 +138,8 @@ def tick(
     slack = SlackNotifier.from_settings(get_settings())
     if slack is not None:
         notifiers["slack"] = slack
-    done = run_due(engine=_engine(), notifiers=notifiers, now=now, worker=worker_id())
+    done = run_due(engine=_engine(), notifiers=notifiers, now=now, worker=worker_id(),
+                   policy=get_settings().nudge_policy())
     sent = done.dispatch
     console.print(f"Handovers announced: {done.handovers}. Messages sent: {sent.sent}, "
                   f"to retry: {sent.retrying}, given up: {sent.failed}.")

@@ -31,6 +31,10 @@ def check(settings: Settings) -> None:
         raise ConfigError("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not.")
     if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-...), with connections:write.")
+    try:
+        settings.nudge_policy()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 async def serve(bot: Bot, settings: Settings, port: int) -> None:
@@ -63,7 +67,7 @@ def start_jobs(bot: Bot, settings: Settings) -> BackgroundScheduler:
     """Dated handovers always run; deliveries go out for the platforms that are configured."""
     notifier = SlackNotifier.from_settings(settings) if settings.slack_enabled else None
     notifiers = {notifier.platform: notifier} if notifier else {}
-    return start_scheduler(engine=bot.engine, notifiers=notifiers, clock=bot.clock)
+    return start_scheduler(engine=bot.engine, notifiers=notifiers, clock=bot.clock, policy=bot.nudge_policy)
 
 
 def run(bot: Bot, settings: Settings, port: int) -> None:

@@ -243,6 +243,8 @@ class Inquiry(SQLModel, table=True):
         ),
         # A reply in a thread finds its inquiry.
         Index("ix_inquiry_thread", "platform", "conversation", "thread"),
+        # Stats read the last 30 days.
+        Index("ix_inquiry_created_at", "created_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id", index=True)
