@@ -1,38 +1,18 @@
 """Who hears about a change, as outbox rows written in the change's own transaction."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from bot.addresses import channel_platform, person_address, person_payload
+from bot.inquiry_moves import move_inquiries
 from store.models import DirectoryChange, OutboxMessage, Person, Subscription, Topic, TopicTag
 from store.people import by_email, by_ids
 
-_TEAMS_CHANNEL = re.compile(r"^19:")
 _MAX_DEPTH = 32
-
-
-def person_address(person: Person) -> tuple[str, str]:
-    """Where a person gets DMs: Slack, else Teams, else the console (by email)."""
-    if person.slack_id:
-        return "slack", person.slack_id
-    if person.teams_id:
-        return "teams", person.teams_id
-    return "console", person.email
-
-
-def channel_platform(channel: str) -> str:
-    return "teams" if _TEAMS_CHANNEL.match(channel) else "slack"
-
-
-def person_payload(person: Person | None) -> dict | None:
-    if person is None:
-        return None
-    return {"id": person.id, "name": person.name, "email": person.email,
-            "slack_id": person.slack_id, "teams_id": person.teams_id}
 
 
 def announce_change(*, session: Session, change: DirectoryChange, now: datetime, lang: str = "en") -> int:
@@ -51,7 +31,8 @@ def announce_change(*, session: Session, change: DirectoryChange, now: datetime,
         rows.append((*person_address(person), f"dm_{change.kind}_new"))
     if previous is not None and previous.id != (person.id if person else None):
         rows.append((*person_address(previous), f"dm_{change.kind}_old"))
-    return sum(_outbox(session, change.id, platform, address, kind, payload, now) for platform, address, kind in rows)
+    written = sum(_outbox(session, change.id, platform, address, kind, payload, now) for platform, address, kind in rows)
+    return written + move_inquiries(session=session, change=change, topic=topic, now=now, lang=lang)
 
 
 def hearing_channels(session: Session, topic: Topic) -> list[tuple[str, str]]:

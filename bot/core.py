@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
@@ -13,7 +14,7 @@ from bot.index_cache import IndexCache
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.nudges import NudgePolicy
 from bot.parse import Command, parse
-from bot.services import people
+from bot.services import asking, people
 from bot.services.assign import assign, unassign
 from bot.services.context import Context
 from bot.services.presence import away, back
@@ -34,6 +35,7 @@ COMMANDS = {
     "assign": (assign, True), "unassign": (unassign, True), "topic": (topic_command, True),
     "away": (away, True), "back": (back, True), "subscribe": (subscribe, True),
     "unsubscribe": (unsubscribe, True), "history": (history, False), "mine": (mine, False),
+    "ask": (asking.ask, True),
 }
 
 
@@ -145,18 +147,47 @@ class Bot:
             else:
                 events.release(session=session, platform=platform, event_id=event_id, now=self.clock())
 
+    def ask_topic(self, actor: Actor, topic_id: int, question: str, *, lang: str | None = None,
+                  channel: str | None = None) -> Reply:
+        """Put a question to a topic's POC (the Ask button's form): an inquiry is opened."""
+        lang = lang or detect_language(question, self.language)
+        return self._safe(lang, lambda: self._unit(
+            actor, lang, channel, True, lambda s, ctx: asking.ask_topic(s, ctx, topic_id, question)))
+
+    def inquiry_action(self, actor: Actor, inquiry_id: int, action: str, *, lang: str | None = None) -> Reply:
+        """A button on an inquiry: answered, on_it, resolved, more_help or hand_off."""
+        lang = lang or self.language
+        return self._safe(lang, lambda: self._unit(
+            actor, lang, None, True, lambda s, ctx: asking.inquiry_action(s, ctx, inquiry_id, action)))
+
+    def inquiry_reply(self, actor: Actor, conversation: str, thread: str | None) -> bool:
+        """A message in a conversation: True when it answered the inquiry of that thread."""
+        return bool(self._unit(actor, self.language, conversation, True, lambda s, ctx: asking.reply_in_thread(
+            s, ctx, actor.platform, conversation, thread)))
+
+    def _safe(self, lang: str, work: Callable[[], Reply]) -> Reply:
+        try:
+            return work()
+        except Exception:
+            _LOGGER.exception("failed to handle an inquiry request")
+            return Reply(ReplyKind.error, lang)
+
     def _command(self, command: Command, request: Request, lang: str) -> Reply:
         """A directory command, in one unit of work: all of it happens, or none of it."""
         handler, writes = COMMANDS[command.name]
+        return self._unit(request.actor, lang, request.channel, writes,
+                          lambda session, ctx: handler(session, ctx, command.argument))
+
+    def _unit(self, actor: Actor, lang: str, channel: str | None, writes: bool, work: Callable[..., Any]) -> Any:
         opener = write_session if writes else read_session
         with opener(self.engine) as session:
             snapshot = self.directory.get(session=session)
             ctx = Context(
-                actor=request.actor, person=people.person_of(request.actor, session=session), lang=lang,
-                now=self.clock(), channel=request.channel, snapshot=snapshot, admins=self.admins,
-                managers_manage_all=self.managers_manage_all,
+                actor=actor, person=people.person_of(actor, session=session), lang=lang,
+                now=self.clock(), channel=channel, snapshot=snapshot, admins=self.admins,
+                managers_manage_all=self.managers_manage_all, policy=self.nudge_policy,
             )
-            return handler(session, ctx, command.argument)
+            return work(session, ctx)
 
     def _run(self, command: Command, lang: str, at: datetime | None = None) -> Reply:
         if command.name == "help":

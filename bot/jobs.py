@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from bot.nudges import NudgePolicy, run_nudges
 from bot.announce import announce_change
-from bot.notify import DeliveryError, Notifier
-from store import outbox
+from bot.notify import Delivered, DeliveryError, Notifier
+from store import inquiries, outbox
 from store.db import write_session
 from store.directory import bump_version
 from store.models import DirectoryChange, OutboxMessage
@@ -86,7 +86,7 @@ def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: date
 
 def _deliver(engine: Engine, notifier: Notifier, message: OutboxMessage, now: datetime, worker: str) -> str:
     try:
-        notifier.deliver(message)
+        landed = notifier.deliver(message)
     except DeliveryError as exc:
         return _settle_failure(engine, message, now, worker, str(exc), exc.retry_after, exc.permanent)
     except Exception as exc:  # a notifier bug must not stop the other rows
@@ -94,9 +94,20 @@ def _deliver(engine: Engine, notifier: Notifier, message: OutboxMessage, now: da
         return _settle_failure(engine, message, now, worker, f"{type(exc).__name__}: {exc}", None, False)
     with write_session(engine) as session:
         marked = outbox.mark_sent(session=session, message_id=message.id or 0, worker=worker, now=now)
+        if marked and landed is not None:
+            _note_landing(session, message, landed)
     if not marked:
         _LOGGER.warning("outbox row %s was delivered after its claim lapsed", message.id)
     return "sent"
+
+
+def _note_landing(session: Session, message: OutboxMessage, landed: Delivered) -> None:
+    """An inquiry's introduction, posted where asker and POC both are, becomes its thread:
+    replies there answer it, and its progress is posted there."""
+    payload = message.payload or {}
+    if message.kind == "inquiry_intro" and payload.get("shared") and payload.get("inquiry_id"):
+        inquiries.set_conversation(session=session, inquiry_id=int(payload["inquiry_id"]),
+                                   platform=message.platform, conversation=landed.conversation, thread=landed.thread)
 
 
 def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worker: str, error: str,

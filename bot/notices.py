@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from bot.digest import render_digest
 from bot.i18n import t
-from bot.messages import PersonView
+from bot.messages import Action, PersonView
 from bot.render import PLAIN, Style
 
 
@@ -20,6 +21,8 @@ def render_notice(message: Notice, style: Style = PLAIN) -> str:
         return style.escape(str(payload["text"]))
     if message.kind.startswith("inquiry_"):
         return _inquiry(message.kind, payload, style, lang)
+    if message.kind.startswith("digest_"):
+        return render_digest(message.kind, payload, style)
     key = f"notice_{payload['change']}" if message.kind == "announcement" else message.kind
     if key == "dm_primary_new" and not payload.get("previous"):
         key = "dm_primary_first"  # nobody held it before: nobody to ask for context
@@ -36,11 +39,20 @@ def render_notice(message: Notice, style: Style = PLAIN) -> str:
 
 
 def _inquiry(kind: str, payload: dict[str, Any], style: Style, lang: str) -> str:
-    """Nudges, escalations and the progress posted where the asker can see it."""
-    key = f"{kind}_{payload.get('level', 0)}" if kind == "inquiry_progress" else kind
+    """Introductions, nudges, escalations, and the progress posted where the asker can see it."""
+    key = kind
+    if kind == "inquiry_progress":
+        key = f"{kind}_{payload.get('level', 0)}"
+    elif kind == "inquiry_update":
+        key = f"{kind}_{payload.get('event')}"
+    elif kind == "inquiry_intro" and payload.get("away"):
+        key = "inquiry_intro_cover"
     channel = payload.get("channel")
     return t(
         lang, key,
+        by=_person(payload.get("by"), style, lang), person=_person(payload.get("person"), style, lang),
+        previous=_person(payload.get("previous"), style, lang), away=_person(payload.get("away"), style, lang),
+        count=payload.get("count", 0), id=payload.get("inquiry_id", ""),
         topic=style.escape(payload.get("topic", "")),
         question=style.escape(payload.get("question", "")),
         asker=_asker(payload.get("asker") or {}, style, lang),
@@ -49,6 +61,27 @@ def _inquiry(kind: str, payload: dict[str, Any], style: Style, lang: str) -> str
         channel=style.channel(channel) if channel else t(lang, "nobody"),
         n=payload.get("nudges_sent", 0), max=payload.get("max_nudges", 0),
     )
+
+
+# The buttons each inquiry message carries: what its readers may do next.
+RESPONDER_ACTIONS = ("answered", "on_it", "hand_off")
+ASKER_ACTIONS = ("resolved", "more_help")
+_ACTIONS = {
+    "inquiry_intro": RESPONDER_ACTIONS + ASKER_ACTIONS, "inquiry_handoff": RESPONDER_ACTIONS,
+    "inquiry_nudge": RESPONDER_ACTIONS, "inquiry_escalation": ("answered", "on_it"),
+    "inquiry_channel": ("answered",), "inquiry_update:answered": ASKER_ACTIONS,
+    "inquiry_update:on_it": ASKER_ACTIONS, "inquiry_update:more_help": RESPONDER_ACTIONS,
+}
+
+
+def notice_actions(message: Notice) -> tuple[Action, ...]:
+    """Buttons for an outbox message (ids 'inquiry_<action>', value '<inquiry id>:<lang>')."""
+    payload = message.payload or {}
+    if not payload.get("inquiry_id"):
+        return ()
+    wanted = _ACTIONS.get(f"{message.kind}:{payload.get('event')}") or _ACTIONS.get(message.kind, ())
+    lang, value = payload.get("lang", "en"), f"{payload['inquiry_id']}:{payload.get('lang', 'en')}"
+    return tuple(Action(f"inquiry_{name}", t(lang, f"button_{name}"), value) for name in wanted)
 
 
 def _asker(asker: dict[str, Any], style: Style, lang: str) -> str:

@@ -1,6 +1,7 @@
 """What the dispatcher asks of a platform's notifier, and how a notifier says it failed."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -27,11 +28,22 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """Where a message landed: its conversation, and the id replies thread under."""
+
+    conversation: str
+    thread: str | None = None
+
+
 class Notifier(Protocol):
     """Delivers outbox rows of one platform; renders them the platform's way."""
 
     platform: str
 
-    def deliver(self, message: OutboundMessage) -> None:
-        """Send the message or raise DeliveryError; return only once it is sent."""
+    def deliver(self, message: OutboundMessage) -> Delivered | None:
+        """Send the message or raise DeliveryError; return only once it is sent.
+
+        Returning where it landed lets an inquiry's introduction become its thread.
+        """
         ...

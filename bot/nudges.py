@@ -11,7 +11,7 @@ from typing import cast
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.announce import channel_platform, person_address, person_payload
+from bot.addresses import channel_platform, person_address, person_payload
 from bot.working_hours import DEFAULT_HOURS, WorkingHours, add_working_time, next_open
 from store import inquiries
 from store.db import write_session
@@ -223,13 +223,34 @@ def shorten(text: str, limit: int = QUESTION_DISPLAY) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut) + "…"
 
 
+def policy_for(*, session: Session, topic_id: int, defaults: NudgePolicy) -> NudgePolicy:
+    """The defaults with the topic's own overrides."""
+    return defaults.for_topic(inquiries.policies(session=session, topic_ids=[topic_id]).get(topic_id))
+
+
+def schedule_of(*, session: Session, person_id: int, policy: NudgePolicy) -> tuple[str | None, WorkingHours]:
+    """A person's time zone and working hours (their own, else the policy's)."""
+    person = session.get(Person, person_id)
+    own = inquiries.schedules(session=session, person_ids=[person_id]).get(person_id)
+    return (person.timezone if person else None), _hours(own, policy.hours)
+
+
+def due_after(*, session: Session, person_id: int, topic_id: int, start: datetime, defaults: NudgePolicy,
+              delta: str = "nudge_after") -> datetime:
+    """The instant `delta` ("nudge_after", "nudge_every" or "none") of this person's working
+    time after `start`, by the topic's policy: when a nudge to them is next due."""
+    policy = policy_for(session=session, topic_id=topic_id, defaults=defaults)
+    tz, hours = schedule_of(session=session, person_id=person_id, policy=policy)
+    amount = getattr(policy, delta) if delta != "none" else timedelta(0)
+    return add_working_time(start, amount, tz=tz, hours=hours)
+
+
 def open_inquiry(*, session: Session, inquiry: Inquiry, now: datetime,
                  defaults: NudgePolicy = NudgePolicy()) -> Inquiry:
     """Store a new inquiry, first due `nudge_after` working time from now in the assignee's hours."""
-    policy = defaults.for_topic(inquiries.policies(session=session, topic_ids=[inquiry.topic_id]).get(inquiry.topic_id))
-    tz, hours = _schedule_of(session, inquiry.assignee_person_id, policy)
     inquiry.created_at = now
-    inquiry.next_nudge_at = add_working_time(now, policy.nudge_after, tz=tz, hours=hours)
+    inquiry.next_nudge_at = due_after(session=session, person_id=inquiry.assignee_person_id,
+                                      topic_id=inquiry.topic_id, start=now, defaults=defaults)
     inquiry.target_at = inquiry.next_nudge_at
     return inquiries.add(session=session, inquiry=inquiry)
 
@@ -237,13 +258,7 @@ def open_inquiry(*, session: Session, inquiry: Inquiry, now: datetime,
 def snooze_inquiry(*, session: Session, inquiry: Inquiry, until: datetime,
                    defaults: NudgePolicy = NudgePolicy()) -> bool:
     """"I'm on it": no nudge before `until`, then at the first working moment from it."""
-    policy = defaults.for_topic(inquiries.policies(session=session, topic_ids=[inquiry.topic_id]).get(inquiry.topic_id))
-    tz, hours = _schedule_of(session, inquiry.assignee_person_id, policy)
+    policy = policy_for(session=session, topic_id=inquiry.topic_id, defaults=defaults)
+    tz, hours = schedule_of(session=session, person_id=inquiry.assignee_person_id, policy=policy)
     due = inquiry.next_nudge_at and max(inquiry.next_nudge_at, next_open(until, tz=tz, hours=hours))
     return inquiries.snooze(session=session, inquiry_id=inquiry.id or 0, until=until, next_nudge_at=due)
-
-
-def _schedule_of(session: Session, person_id: int, policy: NudgePolicy) -> tuple[str | None, WorkingHours]:
-    person = session.get(Person, person_id)
-    own = inquiries.schedules(session=session, person_ids=[person_id]).get(person_id)
-    return (person.timezone if person else None), _hours(own, policy.hours)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.text import clean_input, fold
 
 MAX_INPUT = 2000
+MAX_ASK_INPUT = 40_500  # a question put to a POC is kept whole (bot.services.asking caps it)
 MAX_QUERY_CHARS = 200  # the longest topic name the store accepts
 MAX_QUERY_WORDS = 16
 
@@ -22,10 +23,11 @@ _COMMAND_WORDS = {
     "subscribe": "subscribe", "suscribir": "subscribe",
     "unsubscribe": "unsubscribe", "desuscribir": "unsubscribe",
     "mine": "mine", "mios": "mine",
+    "ask": "ask", "preguntar": "ask", "pregunta": "ask",
 }
 # Commands whose argument is kept as typed: it names people and topics exactly.
 DIRECTORY_COMMANDS = frozenset(
-    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine"}
+    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask"}
 )
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|<at>[^<]*</at>)\s*")
 
@@ -75,9 +77,12 @@ class Command:
 
 def parse(text: str) -> Command:
     """Parse a message: a known first word is a command; anything else is a lookup."""
-    typed = clean_input(_LEADING_MENTION.sub("", text or ""), MAX_INPUT)
-    first, _, rest = typed.partition(" ")
+    unmentioned = _LEADING_MENTION.sub("", text or "")
+    first, rest = (clean_input(unmentioned, MAX_ASK_INPUT).split(maxsplit=1) + ["", ""])[:2]
     name = _COMMAND_WORDS.get(fold(first))
+    if name == "ask":  # the question keeps its length and its line breaks
+        return Command(name, rest.strip())
+    first, _, rest = clean_input(unmentioned, MAX_INPUT).partition(" ")
     # "back office" and "mine safety" are topics: those two commands take no argument.
     if name in DIRECTORY_COMMANDS and not (name in ("back", "mine") and rest.strip()):
         return Command(name, rest.strip())

@@ -102,6 +102,11 @@ class TopicIndex:
         """Build the typo index now (servers do it at start, before the first question)."""
         self._trigram_index()
 
+    def exact(self, query: str) -> int | None:
+        """The topic named exactly (name or alias, up to case, accents and plurals), if any."""
+        hit = self._exact.get(topic_key(query))
+        return None if hit is None else int(self._topic[hit])
+
     def resolve(self, query: str) -> Resolution:
         key = topic_key(query)
         if not key:

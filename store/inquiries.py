@@ -196,3 +196,75 @@ def settle(*, session: Session, inquiry_id: int, status: str, now: datetime) -> 
         values[SETTLED_AT[status]] = as_utc(now)
     statement = update(_TABLE).where(_TABLE.c.id == inquiry_id).values(**values)
     return (session.connection().execute(statement).rowcount or 0) == 1
+
+
+# -- one inquiry at a time: what chat actions read and change --------------------------
+
+def get(*, session: Session, inquiry_id: int) -> Inquiry | None:
+    return session.get(Inquiry, inquiry_id)
+
+
+def in_thread(*, session: Session, platform: str, conversation: str, thread: str | None) -> Inquiry | None:
+    """The waiting inquiry a reply belongs to: the one of that thread, else (a reply outside
+    any thread of a group DM) the newest waiting one of the conversation."""
+    query = select(Inquiry).where(
+        Inquiry.platform == platform, Inquiry.conversation == conversation, Inquiry.status.in_(INQUIRY_WAITING))
+    if thread is not None:
+        query = query.where(Inquiry.thread == thread)
+    return session.execute(query.order_by(Inquiry.id.desc()).limit(1)).scalars().first()
+
+
+def transition(*, session: Session, inquiry_id: int, from_status: Collection[str], assignee: int | None = None,
+               **values: Any) -> bool:
+    """Change an inquiry only if it is still in one of `from_status` (and with `assignee`):
+    of two clicks at once, one changes it and the other finds it changed (the caller says so)."""
+    values = {k: as_utc(v) if isinstance(v, datetime) else v for k, v in values.items()}
+    statement = update(_TABLE).where(_TABLE.c.id == inquiry_id, _TABLE.c.status.in_(list(from_status)))
+    if assignee is not None:
+        statement = statement.where(_TABLE.c.assignee_person_id == assignee)
+    return (session.connection().execute(statement.values(**values)).rowcount or 0) == 1
+
+
+def first_response(*, session: Session, inquiry_id: int, now: datetime) -> None:
+    """Note the first answer or acknowledgement (later ones keep the first)."""
+    statement = update(_TABLE).where(_TABLE.c.id == inquiry_id, _TABLE.c.first_response_at.is_(None))
+    session.connection().execute(statement.values(first_response_at=as_utc(now)))
+
+
+def set_conversation(*, session: Session, inquiry_id: int, platform: str, conversation: str, thread: str | None) -> None:
+    """Where the inquiry's conversation lives, learnt when its introduction was delivered."""
+    statement = update(_TABLE).where(_TABLE.c.id == inquiry_id).values(
+        platform=platform, conversation=conversation[:200], thread=thread[:200] if thread else None)
+    session.connection().execute(statement)
+
+
+def waiting_for(*, session: Session, person_id: int, limit: int = 10) -> list[tuple[Inquiry, str]]:
+    """Inquiries waiting for this person, oldest first, with their topic's name."""
+    query = (select(Inquiry, Topic.name).join(Topic, Topic.id == Inquiry.topic_id)
+             .where(Inquiry.assignee_person_id == person_id, Inquiry.status.in_(INQUIRY_WAITING))
+             .order_by(Inquiry.created_at, Inquiry.id).limit(limit))
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def asked_by(*, session: Session, platform: str, user_id: str, person_id: int | None,
+             limit: int = 10) -> list[tuple[Inquiry, str, str]]:
+    """What this person asked, open ones first then newest: (inquiry, topic name, assignee name)."""
+    who = (Inquiry.asker_platform == platform) & (Inquiry.asker_user_id == user_id)
+    if person_id is not None:
+        who = who | (Inquiry.asker_person_id == person_id)
+    waiting = Inquiry.status.in_(INQUIRY_WAITING)
+    query = (select(Inquiry, Topic.name, Person.name).join(Topic, Topic.id == Inquiry.topic_id)
+             .join(Person, Person.id == Inquiry.assignee_person_id).where(who)
+             .order_by(waiting.desc(), Inquiry.created_at.desc(), Inquiry.id.desc()).limit(limit))
+    return [(row[0], row[1], row[2]) for row in session.execute(query)]
+
+
+def move_waiting(*, session: Session, topic_id: int, from_person: int, to_person: int,
+                 next_nudge_at: datetime) -> list[int]:
+    """Give a topic's waiting inquiries held by one person to another, nudges counted afresh."""
+    statement = update(_TABLE).where(
+        _TABLE.c.topic_id == topic_id, _TABLE.c.assignee_person_id == from_person,
+        _TABLE.c.status.in_(INQUIRY_WAITING),
+    ).values(assignee_person_id=to_person, nudges_sent=0, escalation_level=0, snoozed_until=None,
+             next_nudge_at=as_utc(next_nudge_at)).returning(_TABLE.c.id)
+    return sorted(session.connection().execute(statement).scalars())

@@ -6,6 +6,7 @@ from datetime import datetime
 
 
 from bot.index_cache import Snapshot
+from bot.nudges import NudgePolicy
 from bot.messages import Actor, PersonView, Reply, ReplyKind
 from bot.resolve import MatchKind
 from store.models import Person, Role
@@ -21,6 +22,7 @@ class Context:
     snapshot: Snapshot
     admins: frozenset[str]  # bootstrap admin emails (POCBOT_ADMINS)
     managers_manage_all: bool
+    policy: NudgePolicy = NudgePolicy()  # nudge defaults, for the inquiries a command opens
 
     @property
     def role(self) -> Role:

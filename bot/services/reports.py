@@ -4,13 +4,17 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
+from bot.durations import human
 from bot.i18n import t
-from bot.messages import Message, Reply, ReplyKind
+from bot.messages import Message, PersonView, Reply, ReplyKind
+from bot.nudges import shorten
 from bot.services.context import Context, find_topic, invalid, view
-from store import queries
-from store.models import Assignment, AssignmentKind, Person
+from store import inquiries, queries
+from store.models import Assignment, AssignmentKind, Inquiry, Person
+from store.outbox import as_utc
 
 HISTORY_LIMIT = 20
+MINE_LIMIT = 10
 
 
 def history(session: Session, ctx: Context, text: str) -> Reply:
@@ -38,10 +42,40 @@ def _history_line(a: Assignment, p: Person, ctx: Context) -> Message:
 
 
 def mine(session: Session, ctx: Context, text: str) -> Reply:
+    """My topics, the questions waiting for my answer (oldest first), and the ones I asked."""
+    asked = _asked_lines(session, ctx)
     if ctx.person is None:
+        if asked:
+            return Reply(ReplyKind.listing, ctx.lang, lines=asked)
         return invalid(ctx, "not_in_directory")
     holds = queries.held_by(session=session, person_id=ctx.person.id, at=ctx.now)
-    if not holds:
-        return Reply(ReplyKind.listing, ctx.lang, note="mine_none")
     lines = tuple(Message("mine_line", {"topic": name, "role": t(ctx.lang, f"home_{kind.value}")}) for _, name, kind in holds)
-    return Reply(ReplyKind.listing, ctx.lang, note="mine_title", lines=lines)
+    lines += _waiting_lines(session, ctx) + asked
+    return Reply(ReplyKind.listing, ctx.lang, note="mine_title" if holds else "mine_none", lines=lines)
+
+
+def _waiting_lines(session: Session, ctx: Context) -> tuple[Message, ...]:
+    waiting = inquiries.waiting_for(session=session, person_id=ctx.person.id if ctx.person else 0, limit=MINE_LIMIT)
+    lines = tuple(Message("mine_waiting_line", {
+        "id": inquiry.id, "topic": topic, "asker": _asker(session, inquiry),
+        "age": human(ctx.now - as_utc(inquiry.created_at)), "question": shorten(inquiry.question, 120),
+    }) for inquiry, topic in waiting)
+    return (Message("mine_waiting_title"), *lines) if lines else ()
+
+
+def _asked_lines(session: Session, ctx: Context) -> tuple[Message, ...]:
+    asked = inquiries.asked_by(session=session, platform=ctx.actor.platform, user_id=ctx.actor.user_id,
+                               person_id=ctx.person.id if ctx.person else None, limit=MINE_LIMIT)
+    lines = tuple(Message("mine_asked_line", {
+        "id": inquiry.id, "topic": topic, "person": assignee, "status": t(ctx.lang, f"status_{inquiry.status}"),
+    }) for inquiry, topic, assignee in asked)
+    return (Message("mine_asked_title"), *lines) if lines else ()
+
+
+def _asker(session: Session, inquiry: Inquiry) -> PersonView | str:
+    person = session.get(Person, inquiry.asker_person_id) if inquiry.asker_person_id else None
+    if person is not None:
+        return view(person)
+    if inquiry.asker_platform == "slack":
+        return PersonView(0, inquiry.asker_user_id, "", slack_id=inquiry.asker_user_id)
+    return inquiry.asker_user_id
