@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from datetime import datetime, timedelta, timezone
 
@@ -23,9 +23,9 @@ from bot.services.subscriptions import subscribe, unsubscribe
 from bot.services.topics import topic_command
 from bot.question_log import QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
-from store import events, queries, questions
+from store import events, inquiries, queries, questions
 from store.db import read_session, write_session
-from store.models import AssignmentKind, Question
+from store.models import AssignmentKind, Inquiry, Question
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -49,6 +49,8 @@ class Home:
 
     holds: list[tuple[str, AssignmentKind]]
     recent: list[tuple[datetime, str, str | None]]
+    waiting: list[tuple[Inquiry, str]] = field(default_factory=list)  # for my answer: (inquiry, topic)
+    asked: list[tuple[Inquiry, str, str]] = field(default_factory=list)  # (inquiry, topic, assignee name)
 
 
 class Bot:
@@ -126,12 +128,15 @@ class Bot:
     def home(self, actor: Actor) -> Home:
         self.flush()
         with read_session(self.engine) as session:
-            holds = []
+            holds, waiting = [], []
             if actor.person_id is not None:
                 rows = queries.held_by(session=session, person_id=actor.person_id, at=self.clock())
                 holds = [(name, kind) for _, name, kind in rows]
+                waiting = inquiries.waiting_for(session=session, person_id=actor.person_id)
             recent = questions.recent(session=session, platform=actor.platform, user_id=actor.user_id)
-        return Home(holds, recent)
+            asked = inquiries.asked_by(session=session, platform=actor.platform, user_id=actor.user_id,
+                                       person_id=actor.person_id)
+        return Home(holds, recent, waiting, asked)
 
     def claim_event(self, platform: str, event_id: str) -> bool:
         """True when this process should handle the event (not a duplicate in progress or done)."""
@@ -160,8 +165,16 @@ class Bot:
         return self._safe(lang, lambda: self._unit(
             actor, lang, None, True, lambda s, ctx: asking.inquiry_action(s, ctx, inquiry_id, action)))
 
+    def inquiry_thread(self, platform: str, conversation: str, thread: str | None) -> bool:
+        """Whether an inquiry waits in this conversation (a cheap read, before any write)."""
+        with read_session(self.engine) as session:
+            found = inquiries.in_thread(session=session, platform=platform, conversation=conversation, thread=thread)
+            return found is not None
+
     def inquiry_reply(self, actor: Actor, conversation: str, thread: str | None) -> bool:
         """A message in a conversation: True when it answered the inquiry of that thread."""
+        if not self.inquiry_thread(actor.platform, conversation, thread):
+            return False
         return bool(self._unit(actor, self.language, conversation, True, lambda s, ctx: asking.reply_in_thread(
             s, ctx, actor.platform, conversation, thread)))
 

@@ -11,13 +11,15 @@ from slack_bolt.async_app import AsyncApp
 from bot.core import COMMANDS, Bot
 from bot.parse import parse
 from bot.i18n import languages, t
-from bot.messages import Actor, Reply, Request
+from bot.messages import Actor, Reply, ReplyKind, Request
 from integrations.slack import render
 from integrations.slack.users import SlackPeople
 from integrations.tasks import Background
 
 _LOGGER = logging.getLogger(__name__)
 _LOOKUP = re.compile(r"^poc_lookup_\d+$")
+_INQUIRY = re.compile(r"^poc_inquiry_[a-z_]+$")
+ASK_MODAL = "poc_ask_modal"
 _MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for an acknowledgement
 
@@ -38,6 +40,8 @@ class SlackListeners:
         app.event("app_home_opened")(self.on_home)
         app.action("poc_share")(self.on_share)
         app.action("poc_ask")(self.on_ask)
+        app.view(ASK_MODAL)(self.on_ask_submit)
+        app.action(_INQUIRY)(self.on_inquiry)
         app.action(_LOOKUP)(self.on_lookup)
 
     async def on_command(self, ack: Any, command: dict, respond: Any) -> None:
@@ -76,10 +80,23 @@ class SlackListeners:
         self.background.spawn(self._answer_event(body, event, client, thread), "slack-mention")
 
     async def on_message(self, body: dict, event: dict, client: Any) -> None:
-        # Only direct messages from people; channel chatter, edits and bots are not for us.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        """DMs are questions; a reply in an inquiry's thread (or group DM) may answer it.
+        Edits, bots and other channel chatter are not for us."""
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return
-        self.background.spawn(self._answer_event(body, event, client, event.get("thread_ts")), "slack-dm")
+        kind, thread = event.get("channel_type"), event.get("thread_ts")
+        if thread or kind == "mpim":
+            self.background.spawn(self._reply_or_answer(body, event, client), "slack-reply")
+        elif kind == "im":
+            self.background.spawn(self._answer_event(body, event, client, None), "slack-dm")
+
+    async def _reply_or_answer(self, body: dict, event: dict, client: Any) -> None:
+        channel, thread = event["channel"], event.get("thread_ts")
+        if await asyncio.to_thread(self.bot.inquiry_thread, "slack", channel, thread):
+            actor = await self.people.actor(event["user"])
+            await asyncio.to_thread(self.bot.inquiry_reply, actor, channel, thread)
+        elif event.get("channel_type") == "im":  # a question in a DM thread
+            await self._answer_event(body, event, client, thread)
 
     async def on_home(self, body: dict, event: dict, client: Any) -> None:
         if event.get("tab", "home") == "home":
@@ -91,14 +108,43 @@ class SlackListeners:
         blocks = render.shared_blocks(reply, body["user"]["id"])
         await respond(response_type="in_channel", replace_original=False, text=render.text(reply), blocks=blocks)
 
-    async def on_ask(self, ack: Any, action: dict, respond: Any) -> None:
+    async def on_ask(self, ack: Any, body: dict, action: dict, client: Any, respond: Any) -> None:
+        """The Ask button opens a small form for the question (answered on submit)."""
         await ack()
-        # The button's text is its label ("Ask Quinn Adams"), not a name: name the topic's POC.
         lang = _lang(action, self.bot.language)
         reply = await asyncio.to_thread(self.bot.answer_topic, _topic_id(action), lang=lang)
-        primary = reply.answer.primary if reply.answer else None
-        person = render.mention(primary) if primary else t(lang, "nobody")
-        await respond(response_type="ephemeral", replace_original=False, text=t(lang, "ask_coming", person=person))
+        if reply.answer is None or reply.answer.primary is None:
+            await respond(response_type="ephemeral", replace_original=False, text=render.text(reply))
+            return
+        channel = (body.get("channel") or {}).get("id") or ""
+        meta = f"{reply.answer.topic_id}:{lang}:{channel}"
+        await client.views_open(trigger_id=body["trigger_id"], view=render.ask_modal(reply.answer, lang, meta))
+
+    async def on_ask_submit(self, ack: Any, body: dict, view: dict, client: Any) -> None:
+        """Ask, then close the form; what went wrong is shown in the form itself."""
+        topic_id, lang, channel = _modal_meta(view.get("private_metadata") or "", self.bot.language)
+        question = render.modal_question(view)
+        user_id = body["user"]["id"]
+        actor = await self.people.actor(user_id)
+        reply = await asyncio.to_thread(self.bot.ask_topic, actor, topic_id, question, lang=lang,
+                                        channel=channel or None)
+        if reply.kind is not ReplyKind.done:
+            await ack(response_action="errors", errors={render.MODAL_BLOCK: render.text(reply)[:150]})
+            return
+        await ack()
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=user_id, text=render.text(reply))
+        else:
+            await client.chat_postMessage(channel=user_id, text=render.text(reply))
+
+    async def on_inquiry(self, ack: Any, body: dict, action: dict, respond: Any) -> None:
+        """Answered, I'm on it, Resolved, Still need help, Hand off: told only to who clicked."""
+        await ack()
+        inquiry_id, lang = _id_and_lang(action, self.bot.language)
+        actor = await self.people.actor(body["user"]["id"])
+        kind = action["action_id"].removeprefix("poc_inquiry_")
+        reply = await asyncio.to_thread(self.bot.inquiry_action, actor, inquiry_id, kind, lang=lang)
+        await respond(response_type="ephemeral", replace_original=False, text=render.text(reply))
 
     async def on_lookup(self, ack: Any, action: dict, respond: Any) -> None:
         await ack()
@@ -136,12 +182,25 @@ class SlackListeners:
 
 def _topic_id(action: dict) -> int:
     """Buttons carry "<topic id>:<language>"; anything else (forged, stale) is topic 0."""
+    return _id_and_lang(action, "")[0]
+
+
+def _id_and_lang(action: dict, default: str) -> tuple[int, str]:
     try:
-        return int((action.get("value") or "0").split(":")[0])
+        number = int((action.get("value") or "0").split(":")[0])
     except ValueError:
-        return 0
+        number = 0
+    return number, _lang(action, default)
+
+
+def _modal_meta(meta: str, default: str) -> tuple[int, str, str]:
+    """The Ask form's "<topic id>:<language>:<channel>" (a forged one asks about topic 0)."""
+    topic, _, rest = meta.partition(":")
+    lang, _, channel = rest.partition(":")
+    return (int(topic) if topic.isdigit() else 0), (lang if lang in languages() else default), channel
 
 
 def _lang(action: dict, default: str) -> str:
     _, _, lang = (action.get("value") or "").partition(":")
+    lang = lang.partition(":")[0]
     return lang if lang in languages() else default

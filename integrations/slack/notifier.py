@@ -10,10 +10,11 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, S
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
-from bot.notices import render_notice
-from bot.notify import DeliveryError, OutboundMessage
+from bot.messages import Action
+from bot.notices import notice_actions, render_notice
+from bot.notify import Delivered, DeliveryError, OutboundMessage
 from bot.settings import Settings
-from integrations.slack.render import STYLE
+from integrations.slack.render import STYLE, button
 
 _LOGGER = logging.getLogger(__name__)
 MAX_RETRIES = 2
@@ -43,8 +44,13 @@ def make_web_client(token: str, base_url: str, *, wait: RetryIntervalCalculator 
     )
 
 
-def notice_blocks(text: str) -> list[dict[str, Any]]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text[:_SECTION_LIMIT]}}]
+def notice_blocks(text: str, actions: tuple[Action, ...] = ()) -> list[dict[str, Any]]:
+    """The notice, then its buttons (an inquiry's Answered, I'm on it, ...)."""
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:_SECTION_LIMIT]}}]
+    if actions:
+        blocks.append({"type": "actions", "block_id": "poc_inquiry", "elements": [
+            button(f"poc_{a.id}", a.label, a.value) for a in actions]})
+    return blocks
 
 
 class SlackNotifier:
@@ -62,23 +68,35 @@ class SlackNotifier:
             return None
         return cls(make_web_client(settings.slack_bot_token, settings.slack_api_url))
 
-    def deliver(self, message: OutboundMessage) -> None:
+    def deliver(self, message: OutboundMessage) -> Delivered:
         text = render_notice(message, STYLE)
         try:
-            self.client.chat_postMessage(
-                channel=message.address, text=text, blocks=notice_blocks(text),
+            channel = self._channel(message.address)
+            posted = self.client.chat_postMessage(
+                channel=channel, text=text, blocks=notice_blocks(text, notice_actions(message)),
                 thread_ts=_thread(message), unfurl_links=False, unfurl_media=False,
             )
+            return Delivered(str(posted.get("channel") or channel), posted.get("ts"))
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
         except (SlackClientError, OSError) as exc:  # connection refused, timeout, after retries
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
+    def _channel(self, address: str) -> str:
+        """A group address ("U1,U2": asker and POC) is opened as a group DM with the bot;
+        Slack returns the same conversation for the same people every time."""
+        if "," not in address:
+            return address
+        opened = self.client.conversations_open(users=address)
+        return str(opened["channel"]["id"])
+
+
 def _thread(message: OutboundMessage) -> str | None:
     """Progress on an inquiry goes into its own thread, where the asker follows it."""
     payload = message.payload or {}
-    if message.kind == "inquiry_progress" and message.address == payload.get("conversation"):
+    threaded = message.kind in ("inquiry_progress", "inquiry_update")
+    if threaded and message.address == payload.get("conversation"):
         return payload.get("thread")
     return None
 

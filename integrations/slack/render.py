@@ -5,7 +5,8 @@ import re
 
 from bot.core import Home
 from bot.i18n import t
-from bot.messages import PersonView, Reply, ReplyKind
+from bot.messages import PersonView, Reply, ReplyKind, TopicAnswer
+from bot.nudges import shorten
 from bot.render import Style, render_text
 
 
@@ -54,23 +55,48 @@ def _buttons(reply: Reply, *, shareable: bool) -> list[dict]:
     lang = reply.lang
     if reply.kind is ReplyKind.suggestions:
         return [
-            _button(f"poc_lookup_{n}", action.label, f"{action.value}:{lang}")
+            button(f"poc_lookup_{n}", action.label, f"{action.value}:{lang}")
             for n, action in enumerate(reply.actions)
             if action.id == "lookup"
         ]
     found = []
     for action in reply.actions:
         if action.id == "share" and shareable:
-            found.append(_button("poc_share", t(lang, "button_share"), f"{action.value}:{lang}"))
+            found.append(button("poc_share", t(lang, "button_share"), f"{action.value}:{lang}"))
         elif action.id == "ask":
-            found.append(_button("poc_ask", t(lang, "button_ask", person=action.label), f"{action.value}:{lang}"))
+            found.append(button("poc_ask", t(lang, "button_ask", person=action.label), f"{action.value}:{lang}"))
     return found
 
 
-def _button(action_id: str, label: str, value: str) -> dict:
+def button(action_id: str, label: str, value: str) -> dict:
     if len(label) > _LABEL_LIMIT:
         label = label[: _LABEL_LIMIT - 1] + "…"
     return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label}, "value": value}
+
+
+MODAL_BLOCK = "question"
+_MODAL_INPUT = "text"
+
+
+def ask_modal(answer: TopicAnswer, lang: str, meta: str) -> dict:
+    """The Ask button's form: one question, for the topic's POC."""
+    label = t(lang, "modal_ask_label", person=answer.primary.name if answer.primary else "", topic=answer.topic)
+    return {
+        "type": "modal", "callback_id": "poc_ask_modal", "private_metadata": meta,
+        "title": {"type": "plain_text", "text": t(lang, "modal_ask_title")[:24]},
+        "submit": {"type": "plain_text", "text": t(lang, "modal_ask_submit")[:24]},
+        "blocks": [{
+            "type": "input", "block_id": MODAL_BLOCK,
+            "label": {"type": "plain_text", "text": label[:2000]},
+            "element": {"type": "plain_text_input", "action_id": _MODAL_INPUT, "multiline": True,
+                        "max_length": 3000, "placeholder": {"type": "plain_text", "text": t(lang, "modal_ask_placeholder")}},
+        }],
+    }
+
+
+def modal_question(view: dict) -> str:
+    value = ((view.get("state") or {}).get("values") or {}).get(MODAL_BLOCK, {}).get(_MODAL_INPUT, {}).get("value")
+    return str(value or "")
 
 
 def home_view(home: Home, lang: str) -> dict:
@@ -83,6 +109,7 @@ def home_view(home: Home, lang: str) -> dict:
         for _, text_, topic in home.recent
     ) or t(lang, "home_recent_none")
     sections = [
+        ("home_waiting_title", _waiting(home, lang)), ("home_asked_title", _asked(home, lang)),
         ("home_holds_title", holds), ("home_recent_title", asked), ("home_help_title", t(lang, "help")),
     ]
     blocks_: list[dict] = []
@@ -92,4 +119,17 @@ def home_view(home: Home, lang: str) -> dict:
     return {"type": "home", "blocks": blocks_}
 
 
+def _asker(user_platform: str, user_id: str) -> str:
+    return f"<@{user_id}>" if user_platform == "slack" else escape(user_id)
 
+
+def _waiting(home: Home, lang: str) -> str:
+    lines = [f"• #{i.id} *{escape(topic)}* from {_asker(i.asker_platform, i.asker_user_id)}: "
+             f"“{escape(shorten(i.question, 150))}”" for i, topic in home.waiting]
+    return "\n".join(lines) or t(lang, "home_waiting_none")
+
+
+def _asked(home: Home, lang: str) -> str:
+    lines = [f"• #{i.id} *{escape(topic)}* → {escape(person)}: {t(lang, 'status_' + i.status)}"
+             for i, topic, person in home.asked]
+    return "\n".join(lines) or t(lang, "home_asked_none")

@@ -163,6 +163,22 @@ class FakeSlackApi:
                    "text": body.get("text", "")}
         return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
 
+    def _conversations_open(self, body: dict) -> dict:
+        """The same people always get the same group DM (the bot is in it)."""
+        users = sorted(u for u in str(body.get("users", "")).split(",") if u)
+        if not users or any(u not in self.emails and u != self.bot_user_id for u in users):
+            return {"ok": False, "error": "user_not_found"}
+        channel = "D" + users[0][1:] if len(users) == 1 else "G" + "".join(u[-3:] for u in users)
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _post_ephemeral(self, body: dict) -> dict:
+        return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+
+    def _views_open(self, body: dict) -> dict:
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view or {}
+        return {"ok": True, "view": {"id": "V0MODAL", "team_id": self.team_id, **view}}
+
     def _views_publish(self, body: dict) -> dict:
         view = body.get("view")
         view = json.loads(view) if isinstance(view, str) else view or {}
@@ -182,6 +198,9 @@ _HANDLERS = {
     "auth.test": FakeSlackApi._auth_test,
     "chat.postMessage": FakeSlackApi._post_message,
     "views.publish": FakeSlackApi._views_publish,
+    "views.open": FakeSlackApi._views_open,
+    "conversations.open": FakeSlackApi._conversations_open,
+    "chat.postEphemeral": FakeSlackApi._post_ephemeral,
     "users.info": FakeSlackApi._users_info,
 }
 

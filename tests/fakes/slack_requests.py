@@ -72,6 +72,11 @@ class SlackSender:
                                 response_url=self.response_url)
         return self.post_form({"payload": json.dumps(payload)})
 
+    def view_submission(self, callback_id: str, *, user: str, private_metadata: str,
+                        values: dict[str, dict[str, Any]]) -> Response:
+        payload = view_submission(callback_id, user=user, private_metadata=private_metadata, values=values)
+        return self.post_form({"payload": json.dumps(payload)})
+
     def _send(self, request: urllib.request.Request) -> Response:
         started = time.perf_counter()
         try:
@@ -137,6 +142,22 @@ def block_actions(action_id: str, value: str, *, label: str, user: str, channel:
             "action_id": action_id, "block_id": "poc_actions", "value": value, "type": "button",
             "text": {"type": "plain_text", "text": label or value, "emoji": True}, "action_ts": ts,
         }],
+    }
+
+
+def view_submission(callback_id: str, *, user: str, private_metadata: str,
+                    values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A modal's submit: values are {block_id: {action_id: {"type": ..., "value": ...}}}."""
+    return {
+        "type": "view_submission", "team": TEAM, "api_app_id": APP_ID, "token": "legacy-verification-token",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM["id"]},
+        "trigger_id": f"1337.{next(_SEQUENCE)}.abcdef",
+        "view": {
+            "id": "V0MODAL", "team_id": TEAM["id"], "type": "modal", "callback_id": callback_id,
+            "private_metadata": private_metadata, "hash": "1700000000.abcdef", "app_id": APP_ID,
+            "state": {"values": values}, "blocks": [],
+        },
+        "response_urls": [], "is_enterprise_install": False,
     }
 
 

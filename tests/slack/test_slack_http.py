@@ -338,18 +338,46 @@ def test_share_posts_the_answer_in_channel_via_the_response_url(
     assert buttons(call.body["blocks"]) == []
 
 
-def test_ask_answers_ephemerally_that_the_feature_is_coming(
+def test_ask_opens_a_form_for_the_question_addressed_to_the_poc(
     slack: SlackSender, fake_slack: FakeSlackApi, slack_engine: Engine
 ) -> None:
-    answer = slack.action("poc_ask", str(topic_id(slack_engine, "Payroll")), label="Ask Quinn Adams")
+    payroll = topic_id(slack_engine, "Payroll")
+    answer = slack.action("poc_ask", f"{payroll}:en", label="Ask Quinn Adams", channel="C0GENERAL")
 
     assert answer.status == 200
-    [call] = fake_slack.calls(RESPONSE_URL)
-    assert call.body["response_type"] == "ephemeral"
-    assert call.body["replace_original"] is False
-    assert "coming soon" in call.body["text"]
-    assert "<@U0QUINN>" in call.body["text"]  # whom to message, not the button's label
-    assert "Ask Quinn" not in call.body["text"]
+    [call] = fake_slack.calls("views.open")
+    view = call.body["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "poc_ask_modal"
+    assert view["private_metadata"] == f"{payroll}:en:C0GENERAL"
+    assert "Quinn Adams" in view["blocks"][0]["label"]["text"]
+    assert fake_slack.calls(RESPONSE_URL) == []
+
+
+def test_submitting_the_form_asks_and_confirms_only_to_the_asker(
+    slack: SlackSender, slack_app: RunningApp, fake_slack: FakeSlackApi, slack_engine: Engine
+) -> None:
+    payroll = topic_id(slack_engine, "Payroll")
+    values = {"question": {"text": {"type": "plain_text_input", "value": "Can I change my bank account?"}}}
+    answer = slack.view_submission("poc_ask_modal", user="U0ALICE", private_metadata=f"{payroll}:en:C0GENERAL",
+                                   values=values)
+
+    assert answer.status == 200 and answer.body in (b"", b"{}")  # the form closes
+    [call] = fake_slack.calls("chat.postEphemeral")
+    assert call.body["user"] == "U0ALICE" and "Asked <@U0QUINN> about *Payroll*" in call.body["text"]
+
+
+@pytest.mark.parametrize("metadata, question", [("{payroll}:en:C0GENERAL", "   "), ("forged", "hello?")])
+def test_an_empty_or_forged_form_is_refused_in_the_form(
+    slack: SlackSender, fake_slack: FakeSlackApi, slack_engine: Engine, metadata: str, question: str
+) -> None:
+    values = {"question": {"text": {"type": "plain_text_input", "value": question}}}
+    meta = metadata.format(payroll=topic_id(slack_engine, "Payroll"))
+    answer = slack.view_submission("poc_ask_modal", user="U0ALICE", private_metadata=meta, values=values)
+
+    assert answer.status == 200
+    assert answer.json()["response_action"] == "errors" and answer.json()["errors"]["question"]
+    assert fake_slack.calls("chat.postEphemeral") == []
 
 
 # --- App Home -------------------------------------------------------------------
