@@ -1,0 +1,249 @@
+"""Asking a POC over Slack, end to end: signed /poc ask, events and clicks in; the group DM,
+nudges and escalations out through the outbox, the real notifier and the fake Web API,
+with time driven by `now` (and once by `pocbot tick --at`)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from bot.core import Bot
+from bot.jobs import run_dispatch, run_due
+from bot.settings import Settings
+from integrations.slack.notifier import SlackNotifier
+from integrations.tasks import Background
+from store.db import read_session, write_session
+from store.models import Assignment, Inquiry, Person, Topic
+from tests.fakes import slack_requests as sr
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
+from tests.fakes.slack_requests import SlackSender
+from tests.harness import race
+from tests.integrations.test_cli import pocbot
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, serving
+from tests.slack.test_slack_assign import App, Clock, notifier, store  # noqa: F401 (fixtures)
+
+UTC = timezone.utc
+# Monday 2026-11-23 14:00 UTC: 09:00 in New York (Quinn opens), 23:00 in Tokyo (Hiro is asleep).
+ASKED = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+QUESTION = "How do I change my bank account?"
+MORE_IDS = {"hiro@acme.test": "U0HIRO", "erin@acme.test": "U0ERIN"}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(ASKED)
+
+
+@pytest.fixture
+def org(store: Engine, fake_slack: FakeSlackApi) -> Engine:  # noqa: F811
+    """Payroll (Quinn in New York, backup Alice) gets a channel; Tokyo (Hiro in Tokyo) is new."""
+    fake_slack.emails.update({slack_id: email for email, slack_id in MORE_IDS.items()})
+    with write_session(store) as session:
+        for email, slack_id in MORE_IDS.items():
+            session.execute(update(Person).where(Person.email == email).values(slack_id=slack_id))
+        session.execute(update(Topic).where(Topic.name == "Payroll").values(channel="C0PAYROLL"))
+        hiro = session.execute(select(Person.id).where(Person.email == "hiro@acme.test")).scalar_one()
+        tokyo = Topic(name="Tokyo Office", key="tokyo office", channel="C0TOKYO")
+        session.add(tokyo)
+        session.flush()
+        session.add(Assignment(topic_id=tokyo.id, person_id=hiro, kind="primary", starts_at=at("2026-01-01")))
+    return store
+
+
+@pytest.fixture
+def served(org: Engine, clock: Clock, slack_settings: Settings) -> Iterator[tuple[App, str]]:
+    bot, background = Bot(org, clock=clock), Background()
+    with serving(bot, background, slack_settings, "pocbot-inquiries") as (loop, url):
+        yield App(bot, background, loop), url
+
+
+@pytest.fixture
+def app(served: tuple[App, str]) -> App:
+    return served[0]
+
+
+@pytest.fixture
+def slack(served: tuple[App, str], fake_slack: FakeSlackApi) -> SlackSender:
+    return SlackSender(served[1], SIGNING_SECRET, fake_slack.response_url("T0ACME/1/abc"))
+
+
+def ask(slack: SlackSender, app: App, text: str, user: str = "U0CAROL") -> str:
+    answer = slack.command(text, user=user)
+    assert answer.status == 200
+    app.drain()
+    return answer.json()["text"]
+
+
+def tick(engine: Engine, notifier: SlackNotifier, now: datetime) -> None:  # noqa: F811
+    run_due(engine=engine, notifiers={"slack": notifier}, now=now, worker="w1")
+
+
+def posts(fake: FakeSlackApi) -> list[tuple[str, str]]:
+    """(channel, text) of every message Slack accepted, in order."""
+    return [(c.body["channel"], c.body["text"]) for c in fake.calls("chat.postMessage") if c.ok]
+
+
+def nudges(fake: FakeSlackApi) -> list[str]:
+    return [channel for channel, text in posts(fake) if text.startswith("Reminder")]
+
+
+def inquiry(engine: Engine, topic: str = "Payroll") -> Inquiry:
+    with read_session(engine) as session:
+        query = select(Inquiry).join(Topic, Topic.id == Inquiry.topic_id).where(Topic.name == topic)
+        return session.execute(query).scalar_one()
+
+
+def test_the_question_reaches_the_poc_in_a_group_dm_with_buttons(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    assert ask(slack, app, f"ask Payroll {QUESTION}").startswith("Asked <@U0QUINN> about *Payroll* in a group DM")
+    tick(org, notifier, ASKED)
+
+    [opened] = fake_slack.calls("conversations.open")
+    assert sorted(opened.body["users"].split(",")) == ["U0CAROL", "U0QUINN"]
+    [(channel, text)] = posts(fake_slack)
+    assert channel.startswith("G")  # the group DM conversations.open returned
+    assert "<@U0CAROL> has a question for <@U0QUINN> about *Payroll*" in text and QUESTION in text
+    [post] = fake_slack.calls("chat.postMessage")
+    buttons = [e["action_id"] for e in _blocks(post.body)[1]["elements"]]
+    assert buttons == ["poc_inquiry_answered", "poc_inquiry_on_it", "poc_inquiry_hand_off",
+                       "poc_inquiry_resolved", "poc_inquiry_more_help"]
+    found = inquiry(org)
+    assert (found.platform, found.conversation) == ("slack", channel)
+    assert found.thread is not None  # the introduction's ts: replies there answer it
+
+
+def test_nudges_come_after_four_working_hours_in_each_pocs_own_time_zone(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")  # Quinn, New York: 09:00 now
+    ask(slack, app, "ask Tokyo Office Where do I pick up my badge?")  # Hiro, Tokyo: 23:00 now
+    tick(org, notifier, ASKED)
+    assert nudges(fake_slack) == []
+
+    tick(org, notifier, at("2026-11-23 17:59"))  # 12:59 in New York
+    assert nudges(fake_slack) == []
+    tick(org, notifier, at("2026-11-23 18:00"))  # 13:00 in New York: four working hours
+    assert nudges(fake_slack) == ["U0QUINN"]
+    tick(org, notifier, at("2026-11-24 03:59"))  # 12:59 Tuesday in Tokyo; 22:59 Monday in New York
+    assert nudges(fake_slack) == ["U0QUINN"]
+    tick(org, notifier, at("2026-11-24 04:00"))  # 13:00 in Tokyo: 09:00-13:00 of Hiro's Tuesday
+    assert nudges(fake_slack) == ["U0QUINN", "U0HIRO"]
+    # Each step also shows in the inquiry's thread, where the asker follows it.
+    progress = [text for _, text in posts(fake_slack) if text.startswith("Still waiting")]
+    assert progress == ["Still waiting: reminded <@U0QUINN> (1 of 2).", "Still waiting: reminded <@U0HIRO> (1 of 2)."]
+
+
+def test_no_nudge_at_night_or_on_the_weekend(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+    clock: Clock,
+) -> None:
+    clock.now = at("2026-11-27 21:00")  # Friday 16:00 in New York: one working hour left
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    for moment in ("2026-11-28 03:00", "2026-11-28 17:00", "2026-11-29 17:00", "2026-11-30 08:00",
+                   "2026-11-30 16:59"):  # Friday night, Saturday, Sunday, Monday 03:00 and 11:59 in NY
+        tick(org, notifier, at(moment))
+    assert nudges(fake_slack) == []
+    tick(org, notifier, at("2026-11-30 17:00"))  # Monday 12:00 in New York: 1 h Friday + 3 h Monday
+    assert nudges(fake_slack) == ["U0QUINN"]
+
+
+def test_a_reply_from_the_poc_in_the_thread_ends_the_nudging(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    tick(org, notifier, ASKED)
+    found = inquiry(org)
+    thread = {"channel": found.conversation, "channel_type": "mpim", "thread_ts": found.thread}
+
+    slack.event(sr.message("Also: my new bank is abroad", user="U0CAROL", **thread))  # the asker adds detail
+    app.drain()
+    assert inquiry(org).status == "open"
+    slack.event(sr.message("Sure: Workday > Pay > Payment elections.", user="U0QUINN", **thread))
+    app.drain()
+    assert inquiry(org).status == "answered" and inquiry(org).first_response_at is not None
+
+    tick(org, notifier, at("2026-11-23 18:00"))
+    tick(org, notifier, at("2026-11-26 18:00"))
+    assert nudges(fake_slack) == []
+    assert fake_slack.calls("chat.postMessage")[1:] == []  # and nothing answered the chatter itself
+
+
+def test_unanswered_it_nudges_twice_then_asks_the_backup_then_the_channel(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    for moment in ("2026-11-23 14:00", "2026-11-23 18:00", "2026-11-24 18:00", "2026-11-25 18:00",
+                   "2026-11-26 18:00", "2026-11-27 18:00"):  # 13:00 in New York each working day
+        tick(org, notifier, at(moment))
+    steps = [(channel, text.split(":")[0]) for channel, text in posts(fake_slack)[1:]
+             if channel != inquiry(org).conversation]
+    assert steps == [
+        ("U0QUINN", "Reminder (1 of 2)"), ("U0QUINN", "Reminder (2 of 2)"),
+        ("U0ALICE", "<@U0QUINN> hasn't answered <@U0CAROL> on *Payroll* yet"),
+        ("C0PAYROLL", "Nobody has answered <@U0CAROL> on *Payroll* yet"),
+    ]
+    in_thread = [text for channel, text in posts(fake_slack)[1:] if channel == inquiry(org).conversation]
+    assert len(in_thread) == 4 and in_thread[-1] == "Still no answer: asked in <#C0PAYROLL>."
+
+
+def test_buttons_answer_only_for_the_right_people(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    value = f"{inquiry(org).id}:en"
+    slack.action("poc_inquiry_answered", value, user="U0DAN")
+    slack.action("poc_inquiry_answered", value, user="U0QUINN")
+    slack.action("poc_inquiry_answered", value, user="U0QUINN")
+    texts = [c.body["text"] for c in fake_slack.calls(RESPONSE_URL)]
+    assert texts == [
+        "Only <@U0QUINN> (or the POC and backups of *Payroll*) can do that.",
+        "Marked answered. Thanks for helping with *Payroll*!",
+        "This was already marked answered.",
+    ]
+    assert all(c.body["response_type"] == "ephemeral" for c in fake_slack.calls(RESPONSE_URL))
+    assert inquiry(org).status == "answered"
+
+
+def test_pocbot_tick_at_sends_the_first_nudge_once_at_its_time(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi,
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake_slack.url, "SLACK_SIGNING_SECRET": "",
+           "SLACK_APP_TOKEN": ""}
+    for moment in ("2026-11-23T14:00:00+00:00", "2026-11-23T17:59:00+00:00", "2026-11-23T18:00:00+00:00",
+                   "2026-11-23T18:01:00+00:00"):
+        result = pocbot("tick", "--at", moment, db=Path(org.url.database or ""), env=env)
+        assert result.returncode == 0, result.stderr
+    assert nudges(fake_slack) == ["U0QUINN"]
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_two_schedulers_racing_on_postgresql_send_each_nudge_once(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    for n in range(5):
+        ask(slack, app, f"ask Payroll question {n}?")
+    ask(slack, app, "ask Tokyo Office badge?")
+    for moment in ("2026-11-23 18:00", "2026-11-24 04:00", "2026-11-24 18:00"):
+        race(lambda m=moment: run_due(engine=org, notifiers={"slack": notifier}, now=at(m),
+                                      worker=f"w-{id(object())}"), threads=2)
+        # One message per recipient per run keeps each person's messages in order: drain the rest.
+        while run_dispatch(engine=org, notifiers={"slack": notifier}, now=at(moment), worker="w0").claimed:
+            pass
+    assert sorted(nudges(fake_slack)) == ["U0HIRO"] + ["U0QUINN"] * 10
+
+
+def _blocks(body: dict) -> list[dict]:
+    import json
+
+    blocks = body["blocks"]
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
