@@ -11,11 +11,15 @@ from bot.messages import Reply
 from bot.permissions import may_change
 from bot.services.assign import refuse
 from bot.services.context import Context, done, find_topic, invalid
+from bot.durations import human
 from bot.text import topic_key
+from bot.working_hours import parse_duration
 from store.directory import audit, bump_version
-from store.models import Topic, TopicAlias
+from store.models import Topic, TopicAlias, TopicPolicy
 
 _PARENT = re.compile(r"\s+(?:parent|under|padre|bajo)\s+", re.IGNORECASE)
+_SETTING = re.compile(
+    r"\s+(after|every|max|ask\s+in|default)\b(?:\s+(?!(?:after|every|max|ask|default)\b)(\S+))?", re.IGNORECASE)
 
 
 def topic_command(session: Session, ctx: Context, text: str) -> Reply:
@@ -106,6 +110,61 @@ def _remove(session: Session, ctx: Context, body: str, reason: str) -> Reply:
     return done(ctx, "topic_removed", topic=topic.name)
 
 
+def _policy(session: Session, ctx: Context, body: str, reason: str) -> Reply:
+    """`topic nudges <topic> [after 2h] [every 1d] [max 3] [ask in channel|dm]`, or `... default`."""
+    padded = " " + body
+    first = _SETTING.search(padded)
+    if first is None:
+        return invalid(ctx, "usage_topic_nudges")
+    topic_id, problem = find_topic(ctx, padded[: first.start()])
+    if problem:
+        return problem
+    if not may_change(session, ctx, topic_id):
+        return refuse(session, ctx, "topic.nudges", topic_id, body)
+    row = session.get(TopicPolicy, topic_id) or TopicPolicy(topic_id=topic_id)
+    before = row.model_dump()
+    problem = _apply_settings(ctx, row, _SETTING.findall(padded[first.start():]), ctx.snapshot.topics[topic_id].channel)
+    if problem:
+        return problem
+    session.add(row)
+    _changed(session, ctx, "topic.nudges", topic_id, before, row.model_dump(), reason)
+    return _policy_reply(ctx, row, ctx.snapshot.topics[topic_id].name)
+
+
+def _apply_settings(ctx: Context, row: TopicPolicy, settings: list[tuple[str, str]], channel: str | None) -> Reply | None:
+    for name, value in settings:
+        name = name.lower().split()[0]
+        try:
+            if name == "default":
+                row.nudge_after_minutes = row.nudge_every_minutes = row.max_nudges = row.ask_in = None
+            elif name in ("after", "every"):
+                minutes = int(parse_duration(value).total_seconds() // 60)
+                if name == "every" and minutes < 1:
+                    raise ValueError(value)
+                setattr(row, f"nudge_{name}_minutes", minutes)
+            elif name == "max":
+                row.max_nudges = int(value) if value.isdigit() and int(value) <= 10 else _bad(value)
+            elif value.lower() not in ("channel", "dm"):
+                raise ValueError(value)
+            elif value.lower() == "channel" and not channel:
+                return invalid(ctx, "topic_no_channel")
+            else:
+                row.ask_in = value.lower()
+        except ValueError:
+            return invalid(ctx, "bad_nudge_setting", text=f"{name} {value}".strip())
+    return None
+
+
+def _bad(value: str) -> int:
+    raise ValueError(value)
+
+
+def _policy_reply(ctx: Context, row: TopicPolicy, topic: str) -> Reply:
+    policy = ctx.policy.for_topic(row)
+    return done(ctx, f"topic_nudges_set_{row.ask_in or 'dm'}", topic=topic, after=human(policy.nudge_after),
+                every=human(policy.nudge_every), max=policy.max_nudges)
+
+
 def _split_parent(body: str) -> tuple[str, str, str]:
     parts = _PARENT.split(body, maxsplit=1)
     return (parts[0], " ", parts[1]) if len(parts) == 2 else (body, "", "")
@@ -127,4 +186,5 @@ _VERBS = {
     "alias": _alias,
     "rename": _rename, "renombrar": _rename,
     "remove": _remove, "delete": _remove, "borrar": _remove, "eliminar": _remove,
+    "nudges": _policy, "reminders": _policy, "avisos": _policy, "recordatorios": _policy,
 }

@@ -16,7 +16,7 @@ from bot.render import render_text
 from store import inquiries
 from store.db import read_session, write_session
 from store.directory import bump_version
-from store.models import Inquiry, OutboxMessage, Person, Question, Topic
+from store.models import Inquiry, OutboxMessage, Person, Question, Topic, TopicPolicy
 from tests.harness import NOW, Clock, load_demo, race
 
 GRACE = Actor("slack", "U0GRACE")  # admin
@@ -263,3 +263,36 @@ def test_two_clicks_at_once_settle_it_once(engine: Engine) -> None:
     notes = race(lambda: bot.inquiry_action(CAROL, inquiry_id, "answered").note)
     assert sorted(notes) == ["inquiry_already_answered"] * 3 + ["inquiry_marked_answered"]
     assert [r.payload["event"] for r in rows(engine, "inquiry_update")] == ["answered"]
+
+
+def test_a_manager_sets_a_topics_own_nudges_and_asks_go_to_its_channel(bot: Bot) -> None:
+    reply = said(bot, GRACE, "topic nudges People after 2h every 4h max 3 ask in channel")
+    assert reply.note == "topic_nudges_set_channel", render_text(reply)
+    assert "after 2h" in render_text(reply) and "every 4h, 3 time(s)" in render_text(reply)
+    ask(bot, text="ask People where is the org chart?")
+    inquiry = only_inquiry(bot.engine)
+    assert (inquiry.platform, inquiry.conversation) == ("slack", "C0PEOPLE")
+    # Carol is in New York: 05:00 there now; two working hours from her 09:00 opening.
+    assert inquiry.next_nudge_at == NOW + timedelta(hours=4 + 2)
+    [intro] = rows(bot.engine, "inquiry_intro")
+    assert intro.address == "C0PEOPLE"
+    assert said(bot, GRACE, "topic nudges People default").note == "topic_nudges_set_dm"
+
+
+@pytest.mark.parametrize("text, note", [
+    ("topic nudges People", "usage_topic_nudges"),
+    ("topic nudges People after soon", "bad_nudge_setting"),
+    ("topic nudges People every 0m", "bad_nudge_setting"),
+    ("topic nudges People max 99", "bad_nudge_setting"),
+    ("topic nudges People ask in space", "bad_nudge_setting"),
+    ("topic nudges Vacation ask in channel", "topic_no_channel"),
+    ("topic nudges Peeple after 2h", "topic_did_you_mean"),
+])
+def test_bad_nudge_settings_are_explained_and_change_nothing(bot: Bot, text: str, note: str) -> None:
+    assert said(bot, GRACE, text).note == note
+    with read_session(bot.engine) as session:
+        assert session.execute(select(TopicPolicy)).first() is None
+
+
+def test_members_may_not_change_a_topics_nudges(bot: Bot) -> None:
+    assert said(bot, as_person(bot.engine, "dan@acme.test"), "topic nudges People after 1h").kind is ReplyKind.refused
