@@ -36,6 +36,7 @@ COMMANDS = {
     "away": (away, True), "back": (back, True), "subscribe": (subscribe, True),
     "unsubscribe": (unsubscribe, True), "history": (history, False), "mine": (mine, False),
     "ask": (asking.ask, True),
+    **{name: (asking.typed_action(name), True) for name in asking.ACTIONS},
 }
 
 

@@ -45,8 +45,8 @@ def _inquiry(kind: str, payload: dict[str, Any], style: Style, lang: str) -> str
         key = f"{kind}_{payload.get('level', 0)}"
     elif kind == "inquiry_update":
         key = f"{kind}_{payload.get('event')}"
-    elif kind == "inquiry_intro" and payload.get("away"):
-        key = "inquiry_intro_cover"
+    elif kind == "inquiry_intro":
+        key = "inquiry_intro" + ("_cover" if payload.get("away") else "") + ("" if payload.get("shared") else "_direct")
     channel = payload.get("channel")
     return t(
         lang, key,

@@ -24,11 +24,15 @@ _COMMAND_WORDS = {
     "unsubscribe": "unsubscribe", "desuscribir": "unsubscribe",
     "mine": "mine", "mios": "mine",
     "ask": "ask", "preguntar": "ask", "pregunta": "ask",
+    "answered": "answered", "respondida": "answered", "onit": "on_it", "meocupo": "on_it",
+    "resolved": "resolved", "resuelta": "resolved", "reopen": "more_help", "reabrir": "more_help",
+    "handoff": "hand_off", "pasar": "hand_off",
 }
+INQUIRY_COMMANDS = frozenset({"answered", "on_it", "resolved", "more_help", "hand_off"})
 # Commands whose argument is kept as typed: it names people and topics exactly.
 DIRECTORY_COMMANDS = frozenset(
     {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask"}
-)
+) | INQUIRY_COMMANDS
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|<at>[^<]*</at>)\s*")
 
 _GREETING = r"(?:(?:hey|hi|hello|hola|buenas|buenos dias|please|por favor|pocbot|poc bot)\s+)*"

@@ -132,6 +132,16 @@ def inquiry_action(session: Session, ctx: Context, inquiry_id: int, action: str)
     return _HANDLERS[action](session, ctx, inquiry)
 
 
+def typed_action(action: str) -> Callable[[Session, Context, str], Reply]:
+    """The buttons as commands, for chats without buttons: `answered #12`, `handoff 12`."""
+    def handler(session: Session, ctx: Context, text: str) -> Reply:
+        number = text.strip().lstrip("#")
+        if not number.isdigit():
+            return invalid(ctx, "usage_inquiry_command")
+        return inquiry_action(session, ctx, int(number), action)
+    return handler
+
+
 def reply_in_thread(session: Session, ctx: Context, platform: str, conversation: str, thread: str | None) -> bool:
     """A message in an inquiry's conversation: from the POC, a backup or a delegate it is the
     answer (True); from anyone else (the asker adding detail) it changes nothing."""
