@@ -37,6 +37,7 @@ class NudgePolicy:
     nudge_every: timedelta = timedelta(hours=8)  # one working day of the default hours
     max_nudges: int = 2  # nudges to the assignee before the backups are asked
     hours: WorkingHours = DEFAULT_HOURS  # for people without their own schedule
+    timezone: str | None = None  # for people without their own time zone (None: UTC)
 
     def __post_init__(self) -> None:
         # A zero interval would make a nudged row due again at once: a sweep in a loop.
@@ -142,7 +143,8 @@ def _load(session: Session, claimed: list[DueInquiry], now: datetime, defaults: 
 def _step(row: DueInquiry, batch: _Batch, now: datetime) -> tuple[str, Step, list[dict]]:
     """The next step of one inquiry: its outcome, where it is left, and its outbox rows."""
     assignee, policy = batch.people[row.assignee_person_id], batch.policies[row.topic_id]
-    opens, due_next = _timing(now, assignee.timezone, _hours(batch.schedules.get(assignee.id), policy.hours),
+    opens, due_next = _timing(now, assignee.timezone or policy.timezone,
+                              _hours(batch.schedules.get(assignee.id), policy.hours),
                               policy.nudge_every)
     if opens != now:  # a sweep that ran late must not nudge at 3 a.m.: wait for the opening
         return "deferred", Step(row.id, opens, row.nudges_sent, row.escalation_level), []
@@ -232,7 +234,7 @@ def schedule_of(*, session: Session, person_id: int, policy: NudgePolicy) -> tup
     """A person's time zone and working hours (their own, else the policy's)."""
     person = session.get(Person, person_id)
     own = inquiries.schedules(session=session, person_ids=[person_id]).get(person_id)
-    return (person.timezone if person else None), _hours(own, policy.hours)
+    return (person.timezone if person and person.timezone else policy.timezone), _hours(own, policy.hours)
 
 
 def due_after(*, session: Session, person_id: int, topic_id: int, start: datetime, defaults: NudgePolicy,

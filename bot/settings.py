@@ -1,13 +1,19 @@
 """Typed settings from environment variables (and an optional .env file)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from functools import lru_cache
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.nudges import NudgePolicy
 from bot.working_hours import WorkingHours, parse_duration
+
+T = TypeVar("T")
 
 
 class Settings(BaseSettings):
@@ -27,6 +33,8 @@ class Settings(BaseSettings):
     microsoft_app_password: str = Field(default="", alias="MICROSOFT_APP_PASSWORD", repr=False)
     microsoft_app_tenant_id: str = Field(default="", alias="MICROSOFT_APP_TENANT_ID")
     microsoft_app_type: str = Field(default="MultiTenant", alias="MICROSOFT_APP_TYPE")
+    # Serve /api/messages with no app id, unauthenticated: the Bot Framework Emulator, local tests.
+    teams_without_auth: bool = Field(default=False, alias="POCBOT_TEAMS_WITHOUT_AUTH")
     # Inquiries: durations are working time ("4h", "90m", "1d" = one 8-hour working day).
     nudge_after: str = Field(default="4h", alias="POCBOT_NUDGE_AFTER")
     nudge_every: str = Field(default="1d", alias="POCBOT_NUDGE_EVERY")
@@ -45,18 +53,32 @@ class Settings(BaseSettings):
         return [s for s in values if s]
 
     def nudge_policy(self) -> NudgePolicy:
-        """The global nudge defaults; a bad value raises ValueError naming the variable."""
-        try:
-            return NudgePolicy(
-                nudge_after=parse_duration(self.nudge_after), nudge_every=parse_duration(self.nudge_every),
-                max_nudges=self.max_nudges, hours=WorkingHours.parse(self.working_hours),
-            )
-        except ValueError as exc:
-            raise ValueError(f"POCBOT_NUDGE_AFTER / POCBOT_NUDGE_EVERY / POCBOT_WORKING_HOURS: {exc}") from exc
+        """The global nudge defaults; a bad value raises ValueError naming its variable."""
+        return NudgePolicy(
+            nudge_after=_read("POCBOT_NUDGE_AFTER", parse_duration, self.nudge_after),
+            nudge_every=_read("POCBOT_NUDGE_EVERY", _positive, self.nudge_every),
+            max_nudges=self.max_nudges,
+            hours=_read("POCBOT_WORKING_HOURS", WorkingHours.parse, self.working_hours),
+            timezone=_read("POCBOT_TIMEZONE", lambda name: ZoneInfo(name).key, self.timezone),
+        )
 
     @property
     def admin_emails(self) -> set[str]:
         return {e.strip().lower() for e in self.admins.split(",") if e.strip()}
+
+
+def _positive(text: str) -> timedelta:
+    found = parse_duration(text)
+    if found <= timedelta(0):
+        raise ValueError(f"must be more than zero, not {text!r}")
+    return found
+
+
+def _read(variable: str, parse: Callable[[str], T], value: str) -> T:
+    try:
+        return parse(value)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise ValueError(f"{variable}: {exc}") from None
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.messages import Actor, Reply, ReplyKind
 from bot.render import render_text
@@ -38,6 +39,11 @@ def _engine():  # type: ignore[no-untyped-def]
 @app.callback(invoke_without_command=True)
 def _main(ctx: typer.Context) -> None:
     _setup_logging()
+    try:
+        get_settings().nudge_policy()  # a bad setting is named here, not met as a traceback later
+    except ValueError as exc:
+        errors.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(2) from None
     if ctx.invoked_subcommand is None:
         ctx.invoke(chat)
 

@@ -119,3 +119,21 @@ def test_serve_refuses_half_set_slack_credentials(tmp_path: Path):
 
     assert result.returncode == 2
     assert "SLACK_SIGNING_SECRET" in result.stderr
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("POCBOT_NUDGE_AFTER", "soon"), ("POCBOT_NUDGE_EVERY", "0m"), ("POCBOT_WORKING_HOURS", "mon 17:00-09:00"),
+    ("POCBOT_TIMEZONE", "Mars/Base"),
+])
+def test_serve_refuses_unusable_nudge_settings_naming_the_variable(tmp_path: Path, variable: str, value: str):
+    result = pocbot("serve", db=tmp_path / "s.db", env={variable: value})
+
+    assert result.returncode == 2
+    assert variable in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chat_names_an_unusable_setting_instead_of_a_traceback(tmp_path: Path):
+    result = pocbot("chat", db=tmp_path / "c.db", stdin="quit\n", env={"POCBOT_NUDGE_AFTER": "[red]soon"})
+
+    assert result.returncode == 2
+    assert "POCBOT_NUDGE_AFTER" in result.stderr and "[red]soon" in result.stderr
