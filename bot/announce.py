@@ -9,13 +9,15 @@ from sqlmodel import Session
 
 from bot.addresses import channel_platform, person_address, person_payload
 from bot.inquiry_moves import move_inquiries
+from bot.nudges import NudgePolicy
 from store.models import DirectoryChange, OutboxMessage, Person, Subscription, Topic, TopicTag
 from store.people import by_email, by_ids
 
 _MAX_DEPTH = 32
 
 
-def announce_change(*, session: Session, change: DirectoryChange, now: datetime, lang: str = "en") -> int:
+def announce_change(*, session: Session, change: DirectoryChange, now: datetime, lang: str = "en",
+                    policy: NudgePolicy = NudgePolicy()) -> int:
     """Write one announcement per hearing channel and the DMs; returns how many rows."""
     topic = session.get(Topic, change.topic_id)
     people = by_ids(session=session, ids=[i for i in (change.person_id, change.previous_person_id) if i])
@@ -32,7 +34,7 @@ def announce_change(*, session: Session, change: DirectoryChange, now: datetime,
     if previous is not None and previous.id != (person.id if person else None):
         rows.append((*person_address(previous), f"dm_{change.kind}_old"))
     written = sum(_outbox(session, change.id, platform, address, kind, payload, now) for platform, address, kind in rows)
-    return written + move_inquiries(session=session, change=change, topic=topic, now=now, lang=lang)
+    return written + move_inquiries(session=session, change=change, topic=topic, now=now, lang=lang, defaults=policy)
 
 
 def hearing_channels(session: Session, topic: Topic) -> list[tuple[str, str]]:

@@ -55,7 +55,7 @@ def worker_id() -> str:
 def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
             policy: NudgePolicy = NudgePolicy()) -> DueResult:
     """Every due job once, as of `now` (what `pocbot tick` runs)."""
-    handovers = run_handovers(engine=engine, now=now)
+    handovers = run_handovers(engine=engine, now=now, policy=policy)
     nudged = run_nudges(engine=engine, now=now, defaults=policy)
     dispatch = run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker)
     return DueResult(handovers, dispatch, run_prune(engine=engine, now=now), nudged.claimed)
@@ -123,7 +123,7 @@ def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worke
     return "retrying" if status == "pending" else "released"
 
 
-def run_handovers(*, engine: Engine, now: datetime) -> int:
+def run_handovers(*, engine: Engine, now: datetime, policy: NudgePolicy = NudgePolicy()) -> int:
     """Announce every dated change that is due, exactly once; returns how many.
 
     The claim (setting announced_at) and the outbox rows share one transaction, so a
@@ -136,7 +136,7 @@ def run_handovers(*, engine: Engine, now: datetime) -> int:
                 # A savepoint per change: one that cannot be announced (a bug, bad data)
                 # is put back for the next run and does not hold up the others.
                 with session.begin_nested():
-                    announce_change(session=session, change=change, now=now)
+                    announce_change(session=session, change=change, now=now, policy=policy)
                 announced += 1
             except Exception:
                 _LOGGER.exception("could not announce directory change %s; will retry", change.id)

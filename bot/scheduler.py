@@ -42,7 +42,7 @@ def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock:
     jobs: dict[str, tuple[timedelta, Callable[[], Any]]] = {
         "dispatch": (DISPATCH_EVERY, lambda: run_dispatch(
             engine=engine, notifiers=notifiers, now=clock(), worker=worker)),
-        "handovers": (HANDOVERS_EVERY, lambda: run_handovers(engine=engine, now=clock())),
+        "handovers": (HANDOVERS_EVERY, lambda: run_handovers(engine=engine, now=clock(), policy=policy)),
         "prune": (PRUNE_EVERY, lambda: run_prune(engine=engine, now=clock())),
         "nudges": (NUDGES_EVERY, lambda: run_nudges(engine=engine, now=clock(), defaults=policy)),
     }

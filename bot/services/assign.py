@@ -158,7 +158,7 @@ def record_change(session: Session, ctx: Context, topic_id: int, kind: str, pers
     session.add(change)
     session.flush()
     if now_effective:
-        announce_change(session=session, change=change, now=ctx.now, lang=ctx.lang)
+        announce_change(session=session, change=change, now=ctx.now, lang=ctx.lang, policy=ctx.policy)
     bump_version(session=session)
     return change
 
