@@ -19,6 +19,7 @@ from bot.services.assign import assign, unassign
 from bot.services.context import Context
 from bot.services.presence import away, back
 from bot.services.reports import history, mine
+from bot.services.stats import stats
 from bot.services.subscriptions import subscribe, unsubscribe
 from bot.services.topics import topic_command
 from bot.question_log import QuestionLog
@@ -35,7 +36,7 @@ COMMANDS = {
     "assign": (assign, True), "unassign": (unassign, True), "topic": (topic_command, True),
     "away": (away, True), "back": (back, True), "subscribe": (subscribe, True),
     "unsubscribe": (unsubscribe, True), "history": (history, False), "mine": (mine, False),
-    "ask": (asking.ask, True),
+    "ask": (asking.ask, True), "stats": (stats, False),
     **{name: (asking.typed_action(name), True) for name in asking.ACTIONS},
 }
 
@@ -189,6 +190,8 @@ class Bot:
     def _command(self, command: Command, request: Request, lang: str) -> Reply:
         """A directory command, in one unit of work: all of it happens, or none of it."""
         handler, writes = COMMANDS[command.name]
+        if command.name == "stats":
+            self.flush()  # the lookups noted since the last flush count too
         return self._unit(request.actor, lang, request.channel, writes,
                           lambda session, ctx: handler(session, ctx, command.argument))
 

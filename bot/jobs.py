@@ -15,6 +15,7 @@ from sqlalchemy import and_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.digest import run_digests
 from bot.nudges import NudgePolicy, run_nudges
 from bot.announce import announce_change
 from bot.notify import Delivered, DeliveryError, Notifier
@@ -45,6 +46,7 @@ class DueResult:
     dispatch: DispatchResult = field(default_factory=DispatchResult)
     pruned: int = 0
     nudges: int = 0
+    digests: int = 0  # digest messages written
 
 
 def worker_id() -> str:
@@ -53,12 +55,13 @@ def worker_id() -> str:
 
 
 def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
-            policy: NudgePolicy = NudgePolicy()) -> DueResult:
+            policy: NudgePolicy = NudgePolicy(), digest: str = "off", language: str = "en") -> DueResult:
     """Every due job once, as of `now` (what `pocbot tick` runs)."""
     handovers = run_handovers(engine=engine, now=now, policy=policy)
     nudged = run_nudges(engine=engine, now=now, defaults=policy)
+    digests = run_digests(engine=engine, now=now, when=digest, default_tz=policy.timezone or "UTC", lang=language)
     dispatch = run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker)
-    return DueResult(handovers, dispatch, run_prune(engine=engine, now=now), nudged.claimed)
+    return DueResult(handovers, dispatch, run_prune(engine=engine, now=now), nudged.claimed, digests.messages)
 
 
 def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,

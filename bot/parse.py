@@ -27,11 +27,12 @@ _COMMAND_WORDS = {
     "answered": "answered", "respondida": "answered", "onit": "on_it", "meocupo": "on_it",
     "resolved": "resolved", "resuelta": "resolved", "reopen": "more_help", "reabrir": "more_help",
     "handoff": "hand_off", "pasar": "hand_off",
+    "stats": "stats", "statistics": "stats", "estadisticas": "stats",
 }
 INQUIRY_COMMANDS = frozenset({"answered", "on_it", "resolved", "more_help", "hand_off"})
 # Commands whose argument is kept as typed: it names people and topics exactly.
 DIRECTORY_COMMANDS = frozenset(
-    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask"}
+    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask", "stats"}
 ) | INQUIRY_COMMANDS
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|<at>[^<]*</at>)\s*")
 

@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.jobs import run_dispatch, run_handovers, run_prune, worker_id
+from bot.digest import run_digests
 from bot.nudges import NudgePolicy, run_nudges
 from bot.notify import Notifier
 
@@ -21,14 +22,16 @@ Clock = Callable[[], datetime]
 DISPATCH_EVERY = timedelta(seconds=1)
 HANDOVERS_EVERY = timedelta(seconds=15)
 PRUNE_EVERY = timedelta(hours=1)
-NUDGES_EVERY = timedelta(minutes=1)  # nudges are due by the working hour, not the second
+NUDGES_EVERY = timedelta(minutes=1)
+DIGESTS_EVERY = timedelta(minutes=15)  # a digest is due by the hour of each time zone  # nudges are due by the working hour, not the second
 # The store says what is due, so a run skipped (or coalesced) after a pause loses
 # nothing: the next run finds the same rows.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 
 
 def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock: Clock,
-                    worker: str | None = None, policy: NudgePolicy = NudgePolicy()) -> BackgroundScheduler:
+                    worker: str | None = None, policy: NudgePolicy = NudgePolicy(), digest: str = "off",
+                    language: str = "en") -> BackgroundScheduler:
     """Start a background scheduler with the dispatch, handover, nudge and prune jobs; returns it."""
     worker = worker or worker_id()
     # APScheduler logs every run at INFO: two lines a second of noise; errors still show.
@@ -45,6 +48,8 @@ def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock:
         "handovers": (HANDOVERS_EVERY, lambda: run_handovers(engine=engine, now=clock(), policy=policy)),
         "prune": (PRUNE_EVERY, lambda: run_prune(engine=engine, now=clock())),
         "nudges": (NUDGES_EVERY, lambda: run_nudges(engine=engine, now=clock(), defaults=policy)),
+        "digests": (DIGESTS_EVERY, lambda: run_digests(
+            engine=engine, now=clock(), when=digest, default_tz=policy.timezone or "UTC", lang=language)),
     }
     started = datetime.now(timezone.utc)
     for name, (every, work) in jobs.items():

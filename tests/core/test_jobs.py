@@ -96,10 +96,10 @@ def test_a_handover_that_cannot_be_announced_is_kept_for_later_and_holds_up_no_o
     broken, fine = handover(sqlite_engine, "Payments"), handover(sqlite_engine, "Travel")
     real = bot.jobs.announce_change
 
-    def announce(*, session, change, now):  # type: ignore[no-untyped-def]
+    def announce(*, session, change, now, **options):  # type: ignore[no-untyped-def]
         if change.id == broken:
             raise RuntimeError("a bug")
-        return real(session=session, change=change, now=now)
+        return real(session=session, change=change, now=now, **options)
 
     monkeypatch.setattr(bot.jobs, "announce_change", announce)
     assert run_handovers(engine=sqlite_engine, now=WHEN) == 1

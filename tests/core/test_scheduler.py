@@ -31,7 +31,7 @@ def test_the_scheduler_announces_a_due_handover_and_delivers_it_as_of_its_clock(
     finally:
         stop_scheduler(scheduler)
 
-    assert set(jobs) == {"dispatch", "handovers", "prune", "nudges"}
+    assert set(jobs) == {"dispatch", "handovers", "prune", "nudges", "digests"}
     for job in jobs.values():
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 30)
     assert jobs["dispatch"].trigger.interval.total_seconds() == 1
