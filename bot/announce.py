@@ -67,5 +67,6 @@ def _outbox(session: Session, change_id: int, platform: str, address: str, kind:
         dedupe_key=f"change:{change_id}:{kind}:{platform}:{address}"[:200], platform=platform,
         address=address, kind=kind, payload=payload, status="pending", attempts=0,
         next_attempt_at=now, created_at=now, last_error="",
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return session.execute(statement).rowcount or 0
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id)
+    # RETURNING, not rowcount: psycopg 3 reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    return len(session.execute(statement).all())

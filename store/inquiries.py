@@ -241,7 +241,7 @@ def set_conversation(*, session: Session, inquiry_id: int, platform: str, conver
 def waiting_for(*, session: Session, person_id: int, limit: int = 10) -> list[tuple[Inquiry, str]]:
     """Inquiries waiting for this person, oldest first, with their topic's name."""
     query = (select(Inquiry, Topic.name).join(Topic, Topic.id == Inquiry.topic_id)
-             .where(Inquiry.assignee_person_id == person_id, Inquiry.status.in_(INQUIRY_WAITING))
+             .where(Inquiry.assignee_person_id == person_id, text(INQUIRY_WAITING_SQL))  # the partial index's text
              .order_by(Inquiry.created_at, Inquiry.id).limit(limit))
     return [(row[0], row[1]) for row in session.execute(query)]
 

@@ -245,6 +245,9 @@ class Inquiry(SQLModel, table=True):
         Index("ix_inquiry_thread", "platform", "conversation", "thread"),
         # Stats read the last 30 days.
         Index("ix_inquiry_created_at", "created_at"),
+        # What waits for a person (`mine`, App Home, the weekly digest), without settled rows.
+        Index("ix_inquiry_waiting_assignee", "assignee_person_id", "created_at",
+              sqlite_where=text(INQUIRY_WAITING_SQL), postgresql_where=text(INQUIRY_WAITING_SQL)),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id", index=True)
@@ -300,3 +303,23 @@ class JobMark(SQLModel, table=True):
     __tablename__ = "job_mark"
     key: str = Field(max_length=200, primary_key=True)
     done_at: datetime = Field(default_factory=utcnow)
+
+
+class TeamsReference(SQLModel, table=True):
+    """Where the bot may post in Teams: a conversation reference from an activity it accepted.
+
+    address is what outbox rows name: a user's id ("29:...") for their 1:1 chat with the
+    bot, or a channel or group chat id ("19:..."). app_id is the Microsoft app id the
+    adapter ran with ("" with auth off): once auth is on, a reference taken without it is
+    never used, so no token goes to a service URL that no signed request vouched for.
+    """
+
+    __tablename__ = "teams_reference"
+    __table_args__ = (Index("ix_teams_reference_recent", "app_id", "updated_at"),)
+    address: str = Field(max_length=200, primary_key=True)
+    conversation_id: str = Field(max_length=400)
+    service_url: str = Field(max_length=400)
+    tenant_id: str = Field(default="", max_length=64)
+    app_id: str = Field(default="", max_length=64)
+    reference: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
