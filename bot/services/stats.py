@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.durations import human
 from bot.index_cache import Snapshot
 from bot.messages import Message, Reply, ReplyKind
 from bot.parse import topic_query
@@ -199,12 +200,4 @@ def duration(seconds: float | None) -> str | None:
     if seconds is None:
         return None
     minutes = round(seconds / 60)
-    if minutes < 1:
-        return "<1m"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
+    return human(timedelta(minutes=minutes)) if minutes >= 1 else "<1m"
