@@ -26,7 +26,7 @@ from bot.question_log import QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
 from store import events, inquiries, queries, questions
 from store.db import read_session, write_session
-from store.models import AssignmentKind, Inquiry, Question
+from store.models import AssignmentKind, Inquiry, Person, Question
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -52,7 +52,7 @@ class Home:
     holds: list[tuple[str, AssignmentKind]]
     recent: list[tuple[datetime, str, str | None]]
     waiting: list[tuple[Inquiry, str]] = field(default_factory=list)  # for my answer: (inquiry, topic)
-    asked: list[tuple[Inquiry, str, str]] = field(default_factory=list)  # (inquiry, topic, assignee name)
+    asked: list[tuple[Inquiry, str, Person]] = field(default_factory=list)  # (inquiry, topic, assignee)
 
 
 class Bot:

@@ -247,13 +247,13 @@ def waiting_for(*, session: Session, person_id: int, limit: int = 10) -> list[tu
 
 
 def asked_by(*, session: Session, platform: str, user_id: str, person_id: int | None,
-             limit: int = 10) -> list[tuple[Inquiry, str, str]]:
-    """What this person asked, open ones first then newest: (inquiry, topic name, assignee name)."""
+             limit: int = 10) -> list[tuple[Inquiry, str, Person]]:
+    """What this person asked, open ones first then newest: (inquiry, topic name, assignee)."""
     who = (Inquiry.asker_platform == platform) & (Inquiry.asker_user_id == user_id)
     if person_id is not None:
         who = who | (Inquiry.asker_person_id == person_id)
     waiting = Inquiry.status.in_(INQUIRY_WAITING)
-    query = (select(Inquiry, Topic.name, Person.name).join(Topic, Topic.id == Inquiry.topic_id)
+    query = (select(Inquiry, Topic.name, Person).join(Topic, Topic.id == Inquiry.topic_id)
              .join(Person, Person.id == Inquiry.assignee_person_id).where(who)
              .order_by(waiting.desc(), Inquiry.created_at.desc(), Inquiry.id.desc()).limit(limit))
     return [(row[0], row[1], row[2]) for row in session.execute(query)]

@@ -67,7 +67,7 @@ def _asked_lines(session: Session, ctx: Context) -> tuple[Message, ...]:
     asked = inquiries.asked_by(session=session, platform=ctx.actor.platform, user_id=ctx.actor.user_id,
                                person_id=ctx.person.id if ctx.person else None, limit=MINE_LIMIT)
     lines = tuple(Message("mine_asked_line", {
-        "id": inquiry.id, "topic": topic, "person": assignee, "status": t(ctx.lang, f"status_{inquiry.status}"),
+        "id": inquiry.id, "topic": topic, "person": view(assignee), "status": t(ctx.lang, f"status_{inquiry.status}"),
     }) for inquiry, topic, assignee in asked)
     return (Message("mine_asked_title"), *lines) if lines else ()
 

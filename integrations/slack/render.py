@@ -7,6 +7,7 @@ from bot.core import Home
 from bot.i18n import t
 from bot.messages import PersonView, Reply, ReplyKind, TopicAnswer
 from bot.nudges import shorten
+from bot.services.context import view
 from bot.render import Style, render_text
 
 
@@ -130,6 +131,6 @@ def _waiting(home: Home, lang: str) -> str:
 
 
 def _asked(home: Home, lang: str) -> str:
-    lines = [f"• #{i.id} *{escape(topic)}* → {escape(person)}: {t(lang, 'status_' + i.status)}"
+    lines = [f"• #{i.id} *{escape(topic)}* → {mention(view(person))}: {t(lang, 'status_' + i.status)}"
              for i, topic, person in home.asked]
     return "\n".join(lines) or t(lang, "home_asked_none")

@@ -247,3 +247,17 @@ def _blocks(body: dict) -> list[dict]:
 
     blocks = body["blocks"]
     return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def test_app_home_and_mine_show_what_waits_for_the_poc_and_what_the_asker_asked(
+    slack: SlackSender, app: App, fake_slack: FakeSlackApi,
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    slack.event(sr.app_home_opened("U0QUINN"))
+    app.drain()
+    [call] = fake_slack.calls("views.publish")
+    home = str(call.body["view"])
+    assert "Questions waiting for you" in home and QUESTION in home and "<@U0CAROL>" in home
+
+    mine = ask(slack, app, "mine", user="U0CAROL")
+    assert "*Your questions:*" in mine and "*Payroll* to <@U0QUINN>: waiting" in mine
