@@ -1,4 +1,4 @@
-"""The `pocbot` command: chat, who, import, export, serve, tick, migrate."""
+"""The `pocbot` command: chat, who, import, export, serve, tick, teams-package, migrate."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.digest import check_config
 from bot.messages import Actor, Reply, ReplyKind
 from bot.render import render_text
 from bot.settings import get_settings
@@ -39,8 +40,9 @@ def _engine():  # type: ignore[no-untyped-def]
 @app.callback(invoke_without_command=True)
 def _main(ctx: typer.Context) -> None:
     _setup_logging()
-    try:
-        get_settings().nudge_policy()  # a bad setting is named here, not met as a traceback later
+    try:  # a bad setting is named here, not met as a traceback later
+        get_settings().nudge_policy()
+        check_config(get_settings().digest, get_settings().timezone)
     except ValueError as exc:
         errors.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from None
@@ -110,7 +112,7 @@ def export(
 def serve(
     port: Annotated[Optional[int], typer.Option(help="HTTP port (default $PORT, else 3000).")] = None,
 ) -> None:
-    """Serve Slack (HTTP at /slack/events, or Socket Mode) and /healthz."""
+    """Serve Slack (HTTP at /slack/events, or Socket Mode), Teams (/api/messages) and /healthz."""
     from integrations.serve import ConfigError, check, run
 
     settings = get_settings()
@@ -133,6 +135,7 @@ def tick(
     from bot.jobs import run_due, worker_id
     from integrations.console.notifier import ConsoleNotifier
     from integrations.slack.notifier import SlackNotifier
+    from integrations.teams.notifier import TeamsNotifier
 
     try:
         now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
@@ -140,15 +143,39 @@ def tick(
         errors.print(f"[red]--at must be an ISO 8601 date or time, not {at!r}.[/]")
         raise typer.Exit(2) from None
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    engine, settings = _engine(), get_settings()
     notifiers: dict = {"console": ConsoleNotifier(console)}
-    slack = SlackNotifier.from_settings(get_settings())
-    if slack is not None:
-        notifiers["slack"] = slack
-    done = run_due(engine=_engine(), notifiers=notifiers, now=now, worker=worker_id(),
-                   policy=get_settings().nudge_policy())
+    for notifier in (SlackNotifier.from_settings(settings), TeamsNotifier.from_settings(settings, engine)):
+        if notifier is not None:
+            notifiers[notifier.platform] = notifier
+    done = run_due(engine=engine, notifiers=notifiers, now=now, worker=worker_id(),
+                   policy=settings.nudge_policy(), digest=settings.digest, language=settings.language)
     sent = done.dispatch
     console.print(f"Handovers announced: {done.handovers}. Messages sent: {sent.sent}, "
                   f"to retry: {sent.retrying}, given up: {sent.failed}.")
+
+
+@app.command("teams-package")
+def teams_package(
+    out: Annotated[Path, typer.Option(help="Where to write the zip.")] = Path("pocbot-teams.zip"),
+    name: Annotated[str, typer.Option(help="The app's name in Teams.")] = "pocbot",
+    developer: Annotated[str, typer.Option(help="Who publishes it (your company).")] = "pocbot",
+    website: Annotated[str, typer.Option(help="https URL; /privacy and /terms are added for those links.")]
+    = "https://example.com/pocbot",
+    app_version: Annotated[str, typer.Option("--app-version", help="Bump it for each upload.")] = "1.0.0",
+) -> None:
+    """Build the Teams app package (manifest.json, color.png, outline.png) to upload to Teams."""
+    from integrations.teams.package import AppInfo, build_package
+
+    app_id = get_settings().microsoft_app_id.strip()
+    if not app_id:
+        errors.print("[red]Set MICROSOFT_APP_ID (the bot's Microsoft app id) first.[/]")
+        raise typer.Exit(2)
+    if not website.startswith("https://"):
+        errors.print("[red]--website must be an https:// URL (Teams requires it).[/]")
+        raise typer.Exit(2)
+    build_package(AppInfo(app_id, name, developer, website, app_version), out)
+    console.print(f"Wrote {out}: upload it in Teams (Apps → Manage your apps → Upload an app).")
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""`pocbot serve`: the HTTP server for Slack (and Socket Mode when an app token is set)."""
+"""`pocbot serve`: the HTTP server for Slack and Teams (and Socket Mode when an app token is set)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,6 +8,8 @@ from aiohttp import web
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core import Bot
+from bot.digest import check_config
+from bot.notify import Notifier
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from integrations import redact
@@ -15,6 +17,7 @@ from integrations.server import build_web_app
 from integrations.slack.app import build_app
 from integrations.slack.notifier import SlackNotifier
 from integrations.tasks import Background
+from integrations.teams.config import teams_enabled, teams_problem
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,8 +34,12 @@ def check(settings: Settings) -> None:
         raise ConfigError("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not.")
     if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-...), with connections:write.")
+    problem = teams_problem(settings)
+    if problem:
+        raise ConfigError(problem)
     try:
         settings.nudge_policy()
+        check_config(settings.digest, settings.timezone)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -43,10 +50,11 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
     await asyncio.to_thread(bot.warm)
     slack = build_app(bot, settings, background) if settings.slack_enabled else None
     http_slack = slack if settings.slack_signing_secret else None
-    runner = web.AppRunner(build_web_app(bot, background, http_slack), access_log=None)
+    teams = _teams_endpoint(bot, settings)
+    runner = web.AppRunner(build_web_app(bot, background, http_slack, teams), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, port=port).start()
-    _LOGGER.warning("pocbot listening on :%d (slack over %s)", port, _modes(settings))
+    _LOGGER.warning("pocbot listening on :%d (slack over %s; teams %s)", port, _modes(settings), _teams_mode(settings))
     socket = None
     if slack is not None and settings.slack_app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -65,9 +73,28 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
 
 def start_jobs(bot: Bot, settings: Settings) -> BackgroundScheduler:
     """Dated handovers always run; deliveries go out for the platforms that are configured."""
-    notifier = SlackNotifier.from_settings(settings) if settings.slack_enabled else None
-    notifiers = {notifier.platform: notifier} if notifier else {}
-    return start_scheduler(engine=bot.engine, notifiers=notifiers, clock=bot.clock, policy=bot.nudge_policy)
+    return start_scheduler(engine=bot.engine, notifiers=notifiers(bot, settings), clock=bot.clock,
+                           policy=bot.nudge_policy, digest=settings.digest, language=settings.language)
+
+
+def notifiers(bot: Bot, settings: Settings) -> dict[str, Notifier]:
+    """One notifier per configured platform (rows of the others wait in the outbox)."""
+    from integrations.teams.notifier import TeamsNotifier
+
+    found: list[Notifier | None] = [
+        SlackNotifier.from_settings(settings) if settings.slack_enabled else None,
+        TeamsNotifier.from_settings(settings, bot.engine),
+    ]
+    return {notifier.platform: notifier for notifier in found if notifier is not None}
+
+
+def _teams_endpoint(bot: Bot, settings: Settings):  # type: ignore[no-untyped-def]
+    """POST /api/messages when Teams is on (botbuilder is imported only then)."""
+    if not teams_enabled(settings):
+        return None
+    from integrations.teams.app import TeamsEndpoint
+
+    return TeamsEndpoint(bot, settings).handle
 
 
 def run(bot: Bot, settings: Settings, port: int) -> None:
@@ -76,6 +103,14 @@ def run(bot: Bot, settings: Settings, port: int) -> None:
         asyncio.run(serve(bot, settings, port))
     except KeyboardInterrupt:
         pass
+
+
+def _teams_mode(settings: Settings) -> str:
+    if settings.microsoft_app_id:
+        return "at /api/messages"
+    if settings.teams_without_auth:
+        return "at /api/messages WITHOUT authentication (POCBOT_TEAMS_WITHOUT_AUTH: local testing only)"
+    return "off (no MICROSOFT_APP_ID)"
 
 
 def _modes(settings: Settings) -> str:

@@ -1,8 +1,9 @@
-"""One aiohttp process: /slack/events, /healthz (and later /api/messages for Teams)."""
+"""One aiohttp process: /slack/events, /api/messages (Teams) and /healthz."""
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -15,6 +16,7 @@ from integrations.tasks import Background
 _LOGGER = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 FLUSHER = web.AppKey("flusher", asyncio.Task)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def slack_route(app: AsyncApp):  # type: ignore[no-untyped-def]
@@ -41,11 +43,15 @@ def health_route(bot: Bot):  # type: ignore[no-untyped-def]
     return handle
 
 
-def build_web_app(bot: Bot, background: Background, slack: AsyncApp | None) -> web.Application:
+def build_web_app(bot: Bot, background: Background, slack: AsyncApp | None,
+                  teams: Handler | None = None) -> web.Application:
+    """teams is the Teams endpoint's handler (integrations.teams.app.TeamsEndpoint.handle)."""
     web_app = web.Application(client_max_size=MAX_BODY)
     web_app.router.add_get("/healthz", health_route(bot))
     if slack is not None:
         web_app.router.add_post("/slack/events", slack_route(slack))
+    if teams is not None:
+        web_app.router.add_post("/api/messages", teams)
 
     async def start_flushing(app: web.Application) -> None:
         app[FLUSHER] = asyncio.get_running_loop().create_task(flush_questions(bot))

@@ -1,0 +1,1 @@
+"""Microsoft Teams adapter: Bot Framework (botbuilder) handler, Adaptive Cards, notifier, app package."""
