@@ -9,11 +9,13 @@ _TEAMS_CHANNEL = re.compile(r"^19:")
 
 
 def person_address(person: Person) -> tuple[str, str]:
-    """Where a person gets DMs: Slack, else Teams, else the console (by email)."""
-    if person.slack_id:
-        return "slack", person.slack_id
-    if person.teams_id:
-        return "teams", person.teams_id
+    """Where a person gets DMs: the platform they chose, else the one they last talked to
+    the bot on, else Slack, else Teams, else the console (by email)."""
+    ids = {"slack": person.slack_id, "teams": person.teams_id}
+    chosen, last = getattr(person, "notify_platform", None), getattr(person, "last_platform", None)
+    for platform in (chosen, last, "slack", "teams"):
+        if platform in ids and ids[platform]:
+            return platform, str(ids[platform])
     return "console", person.email
 
 

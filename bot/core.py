@@ -17,14 +17,15 @@ from bot.parse import Command, parse
 from bot.services import asking, people
 from bot.services.assign import assign, unassign
 from bot.services.context import Context
-from bot.services.presence import away, back
+from bot.services.presence import away, back, notify
 from bot.services.reports import history, mine
 from bot.services.stats import stats
 from bot.services.subscriptions import subscribe, unsubscribe
 from bot.services.topics import topic_command
-from bot.question_log import QuestionLog
+from bot.question_log import CHAT, QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
 from store import events, inquiries, queries, questions
+from store import people as person_store
 from store.db import read_session, write_session
 from store.models import AssignmentKind, Inquiry, Person, Question
 
@@ -36,7 +37,7 @@ COMMANDS = {
     "assign": (assign, True), "unassign": (unassign, True), "topic": (topic_command, True),
     "away": (away, True), "back": (back, True), "subscribe": (subscribe, True),
     "unsubscribe": (unsubscribe, True), "history": (history, False), "mine": (mine, False),
-    "ask": (asking.ask, True), "stats": (stats, False),
+    "ask": (asking.ask, True), "stats": (stats, False), "notify": (notify, True),
     **{name: (asking.typed_action(name), True) for name in asking.ACTIONS},
 }
 
@@ -204,6 +205,8 @@ class Bot:
                 now=self.clock(), channel=channel, snapshot=snapshot, admins=self.admins,
                 managers_manage_all=self.managers_manage_all, policy=self.nudge_policy,
             )
+            if writes and ctx.person is not None and actor.platform in CHAT:
+                person_store.note_platforms(session=session, last={ctx.person.id: actor.platform})
             return work(session, ctx)
 
     def _run(self, command: Command, lang: str, at: datetime | None = None) -> Reply:

@@ -28,11 +28,12 @@ _COMMAND_WORDS = {
     "resolved": "resolved", "resuelta": "resolved", "reopen": "more_help", "reabrir": "more_help",
     "handoff": "hand_off", "pasar": "hand_off",
     "stats": "stats", "statistics": "stats", "estadisticas": "stats",
+    "notify": "notify", "notificar": "notify", "avisame": "notify",
 }
 INQUIRY_COMMANDS = frozenset({"answered", "on_it", "resolved", "more_help", "hand_off"})
 # Commands whose argument is kept as typed: it names people and topics exactly.
 DIRECTORY_COMMANDS = frozenset(
-    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask", "stats"}
+    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask", "stats", "notify"}
 ) | INQUIRY_COMMANDS
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|<at>[^<]*</at>)\s*")
 

@@ -6,12 +6,13 @@ import threading
 
 from sqlalchemy.engine import Engine
 
-from store import questions
+from store import people, questions
 from store.db import write_session
 from store.models import Question
 
 _LOGGER = logging.getLogger(__name__)
-MAX_PENDING = 10_000  # beyond this (the store is down for long) the oldest are dropped
+MAX_PENDING = 10_000
+CHAT = ("slack", "teams")  # the platforms a person may be reached on besides the console  # beyond this (the store is down for long) the oldest are dropped
 
 
 class QuestionLog:
@@ -36,6 +37,8 @@ class QuestionLog:
         try:
             with write_session(self.engine) as session:
                 questions.record_all(session=session, rows=rows)
+                last = {q.person_id: q.platform for q in rows if q.person_id is not None and q.platform in CHAT}
+                people.note_platforms(session=session, last=last)
         except Exception:
             with self._lock:  # keep them for the next flush
                 self._pending[:0] = rows[-(MAX_PENDING - len(self._pending)) :]

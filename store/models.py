@@ -33,6 +33,10 @@ class Person(SQLModel, table=True):
     timezone: Optional[str] = Field(default=None, max_length=64)
     role: Role = Field(default=Role.member, max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
+    # Where their DMs go when they have both Slack and Teams: their own choice
+    # (`notify via teams`), else where they last talked to the bot.
+    notify_platform: Optional[str] = Field(default=None, max_length=16)
+    last_platform: Optional[str] = Field(default=None, max_length=16)
 
 
 class Topic(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """People by their platform ids, and linking a platform id to a directory person."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
 from store.models import Person
@@ -42,6 +42,16 @@ def by_handle(*, session: Session, handle: str) -> list[Person]:
         return found
     named = select(Person).where(func.lower(Person.name).like(f"{handle} %") | (func.lower(Person.name) == handle))
     return list(session.execute(named).scalars())
+
+
+def note_platforms(*, session: Session, last: dict[int, str]) -> None:
+    """Remember where each person last talked to the bot (person id -> platform); only
+    rows that change are written."""
+    for platform in set(last.values()):
+        ids = [person_id for person_id, p in last.items() if p == platform]
+        session.execute(update(Person).where(
+            Person.id.in_(ids), or_(Person.last_platform.is_(None), Person.last_platform != platform),
+        ).values(last_platform=platform))
 
 
 def by_ids(*, session: Session, ids: list[int]) -> dict[int, Person]:

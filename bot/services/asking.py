@@ -97,13 +97,14 @@ def ask_topic(session: Session, ctx: Context, topic_id: int, question: str) -> R
 def _introduction_place(session: Session, ctx: Context, answer: TopicAnswer,
                         assignee: PersonView) -> tuple[str, str, str]:
     """(how, platform, address): a thread in the topic's channel when the topic says so, a
-    group DM of asker and POC when both are on Slack, else a DM to the POC."""
+    group DM of asker and POC when both are reached on Slack, else a DM to the POC."""
     policy = session.get(TopicPolicy, answer.topic_id)
     if policy is not None and policy.ask_in == "channel" and answer.channel:
         return "channel", channel_platform(answer.channel), answer.channel
-    if ctx.actor.platform == "slack" and assignee.slack_id:
-        return "group", "slack", f"{ctx.actor.user_id},{assignee.slack_id}"
-    return ("direct", *person_address(cast(Person, assignee)))
+    platform, address = _address_of(session, assignee.id)  # where the POC is reached now
+    if ctx.actor.platform == "slack" and platform == "slack":
+        return "group", "slack", f"{ctx.actor.user_id},{address}"
+    return "direct", platform, address
 
 
 def _no_poc(session: Session, ctx: Context, answer: TopicAnswer, question: str) -> Reply:
@@ -236,7 +237,7 @@ def _hand_off(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
     payload = payload_of(session, inquiry, _topic(session, inquiry), target, shared=False, previous=_pv(previous))
     inquiries.enqueue(session=session, now=ctx.now, messages=[{
         "dedupe_key": f"inquiry:{inquiry.id}:handoff:{target.id}:{ctx.now.isoformat()}",
-        "platform": person_address(cast(Person, target))[0], "address": person_address(cast(Person, target))[1],
+        "platform": _address_of(session, target.id)[0], "address": _address_of(session, target.id)[1],
         "kind": "inquiry_handoff", "payload": payload}])
     _tell(session, ctx, inquiry, "handed_off", to="asker", person=_pv(target))
     return done(ctx, "inquiry_handed_off", person=target, topic=_topic(session, inquiry))
@@ -313,7 +314,7 @@ def _tell(session: Session, ctx: Context, inquiry: Inquiry, event: str, *, to: s
     elif to == "asker":
         place = _asker_address(session, inquiry)
     else:
-        place = person_address(cast(Person, _assignee(session, inquiry)))
+        place = _address_of(session, inquiry.assignee_person_id)
     inquiries.enqueue(session=session, now=ctx.now, messages=[{
         "dedupe_key": f"inquiry:{inquiry.id}:{event}:{ctx.now.isoformat()}", "platform": place[0],
         "address": place[1], "kind": "inquiry_update", "payload": payload}])
@@ -331,6 +332,13 @@ def payload_of(session: Session, inquiry: Inquiry, topic: str, assignee: PersonV
         "assignee": _pv(assignee), "shared": shared, "conversation": inquiry.conversation,
         "thread": inquiry.thread, **extra,
     }
+
+
+def _address_of(session: Session, person_id: int) -> tuple[str, str]:
+    """Where a person's DMs go (their chosen or last-used platform): read from the store,
+    since a PersonView does not carry those choices."""
+    person = session.get(Person, person_id)
+    return person_address(person) if person else ("console", "")
 
 
 def _asker_address(session: Session, inquiry: Inquiry) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from bot.dates import parse_day, zone
 from bot.messages import Reply
 from bot.services.assign import find_person
 from bot.services.context import Context, done, invalid, view
+from bot.text import fold
 from store.directory import audit
 from store.models import Absence
 
@@ -57,3 +58,27 @@ def _end_absences(session: Session, ctx: Context) -> int:
     if ids:
         session.execute(update(Absence).where(Absence.id.in_(ids)).values(ends_at=ctx.now))
     return len(ids)
+
+
+_PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
+
+
+def notify(session: Session, ctx: Context, text: str) -> Reply:
+    """`notify via teams|slack|auto`: where my DMs go when I use both (auto: where I last wrote)."""
+    if ctx.person is None:
+        return invalid(ctx, "not_in_directory")
+    words = [w for w in fold(text).split() if w not in ("via", "on", "en", "por", "me")]
+    choice = words[0] if len(words) == 1 else ""
+    if choice not in ("slack", "teams", "auto"):
+        return invalid(ctx, "usage_notify")
+    if choice != "auto" and not getattr(ctx.person, f"{choice}_id"):
+        return invalid(ctx, "notify_no_account", platform=_PLATFORM_NAMES[choice])
+    before = ctx.person.notify_platform
+    ctx.person.notify_platform = None if choice == "auto" else choice
+    session.add(ctx.person)
+    audit(session=session, actor=ctx.who, action="person.notify", now=ctx.now, person_id=ctx.person.id,
+          before={"notify_platform": before}, after={"notify_platform": ctx.person.notify_platform})
+    if choice == "auto":
+        return done(ctx, "notify_auto")
+    return done(ctx, "notify_set", platform=_PLATFORM_NAMES[choice])
+

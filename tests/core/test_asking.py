@@ -296,3 +296,30 @@ def test_bad_nudge_settings_are_explained_and_change_nothing(bot: Bot, text: str
 
 def test_members_may_not_change_a_topics_nudges(bot: Bot) -> None:
     assert said(bot, as_person(bot.engine, "dan@acme.test"), "topic nudges People after 1h").kind is ReplyKind.refused
+
+
+def test_a_person_on_both_platforms_is_reached_where_they_last_talked_or_chose(bot: Bot) -> None:
+    with write_session(bot.engine) as session:  # Carol also uses Teams
+        carol = session.execute(select(Person).where(Person.email == "carol@acme.test")).scalar_one()
+        carol.teams_id = "29:1carol"
+    teams_carol = Actor("teams", "29:1carol")
+    assert said(bot, teams_carol, "mine").kind is ReplyKind.listing  # she writes from Teams (a read)
+    bot.record(bot.identify(teams_carol), "vacation", said(bot, teams_carol, "vacation"))
+    bot.flush()  # lookups note where people talk, in the log's batch write
+    ask(bot)
+    [intro] = rows(bot.engine, "inquiry_intro")
+    assert (intro.platform, intro.address) == ("teams", "29:1carol")  # a DM where she is, not a Slack group
+
+    assert said(bot, teams_carol, "notify via slack").note == "notify_set"
+    assert bot.inquiry_action(GRACE, only_inquiry(bot.engine).id, "more_help").kind is ReplyKind.done
+    assert bot.inquiry_action(GRACE, only_inquiry(bot.engine).id, "resolved").kind is ReplyKind.done
+    [update] = [r for r in rows(bot.engine, "inquiry_update") if r.payload["event"] == "resolved"]
+    assert (update.platform, update.address) == ("slack", "U0CAROL")
+
+
+@pytest.mark.parametrize("text, note", [
+    ("notify", "usage_notify"), ("notify via fax", "usage_notify"), ("notify via teams", "notify_no_account"),
+    ("notify auto", "notify_auto"),
+])
+def test_notify_choices_are_checked(bot: Bot, text: str, note: str) -> None:
+    assert said(bot, CAROL, text).note == note
