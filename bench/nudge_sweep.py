@@ -185,7 +185,8 @@ def outbox_rows(rows: list[tuple], now: str) -> Iterator[tuple]:
                               "asker": {"platform": "slack", "user_id": conversation}, "conversation": conversation,
                               "thread": thread, "assignee": {"id": topic, "name": f"Person {topic}"}})
         for address, kind in told + [(conversation, "inquiry_progress")]:
-            yield f"nudge:{inquiry_id}:{sent}:{level}:{kind}:slack:{address}", address, kind, payload, now, now
+            yield (f"nudge:{inquiry_id}:{int(NOW.timestamp())}:{sent}:{level}:{kind}:slack:{address}", address, kind,
+                   payload, now, now)
 
 
 def measure(db: Path, mode: str, batch: int, runs: int) -> dict:

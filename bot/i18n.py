@@ -14,7 +14,7 @@ _SPANISH_HINTS = re.compile(
     r"[¿¡ñáéíóú]|\b(quien|quienes|es|el|la|los|las|para|con|hablo|sobre|punto|de|del|"
     r"contacto|encarga|encargado|ayuda|hola|por|favor|que|cual|donde|responsable|"
     r"lleva|gestiona|temas?|quiero|necesito|hablar|preguntar|asignar|desasignar|historial|"
-    r"ausente|vuelvo|suscribir|desuscribir|mios|hasta|delegado|porque|como|suplente|desde|estadisticas|respondida|resuelta|reabrir|pasar|meocupo)\b"
+    r"ausente|vuelvo|suscribir|desuscribir|mios|hasta|delegado|porque|como|suplente|desde|estadisticas|respondida|resuelta|reabrir|pasarla|meocupo)\b"
 )
 _ENGLISH_HINTS = re.compile(
     r"\b(who|whom|is|the|for|what|owns|handles|about|talk|speak|contact|of|do|i|"

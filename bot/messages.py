@@ -34,6 +34,13 @@ class PersonView:
 
 
 @dataclass(frozen=True)
+class ChannelRef:
+    """A channel named in a reply: each platform renders it its own way (a link in Slack)."""
+
+    id: str
+
+
+@dataclass(frozen=True)
 class TopicAnswer:
     topic_id: int
     topic: str

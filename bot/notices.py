@@ -80,6 +80,8 @@ def notice_actions(message: Notice) -> tuple[Action, ...]:
     if not payload.get("inquiry_id"):
         return ()
     wanted = _ACTIONS.get(f"{message.kind}:{payload.get('event')}") or _ACTIONS.get(message.kind, ())
+    if message.kind == "inquiry_intro" and not payload.get("shared"):
+        wanted = RESPONDER_ACTIONS  # only the POC sees a direct introduction
     lang, value = payload.get("lang", "en"), f"{payload['inquiry_id']}:{payload.get('lang', 'en')}"
     return tuple(Action(f"inquiry_{name}", t(lang, f"button_{name}"), value) for name in wanted)
 

@@ -160,9 +160,9 @@ def _step(row: DueInquiry, batch: _Batch, now: datetime) -> tuple[str, Step, lis
         level, outcome, following = CHANNEL, "to_channel", None
         told = [(channel_platform(channel), channel)] if channel else []
     payload = _payload(row, batch, assignee, policy, sent, level, backups if level == BACKUPS else [], channel)
-    rows = [_message(row.id, sent, level, KINDS[level], platform, address, payload) for platform, address in told]
+    rows = [_message(row.id, now, sent, level, KINDS[level], platform, address, payload) for platform, address in told]
     if row.platform and row.conversation:  # the asker sees each step in the inquiry's thread
-        rows.append(_message(row.id, sent, level, PROGRESS, row.platform, row.conversation, payload))
+        rows.append(_message(row.id, now, sent, level, PROGRESS, row.platform, row.conversation, payload))
     return outcome, Step(row.id, following, sent, level), rows
 
 
@@ -210,9 +210,12 @@ def _payload(row: DueInquiry, batch: _Batch, assignee: PersonRow, policy: NudgeP
     }
 
 
-def _message(inquiry_id: int, sent: int, level: int, kind: str, platform: str, address: str, payload: dict) -> dict:
-    # One row per step and recipient: a step is never sent twice, whoever sweeps.
-    return {"dedupe_key": f"nudge:{inquiry_id}:{sent}:{level}:{kind}:{platform}:{address}",
+def _message(inquiry_id: int, now: datetime, sent: int, level: int, kind: str, platform: str, address: str,
+             payload: dict) -> dict:
+    # One row per step, due time and recipient. The claim already makes each due time one
+    # sweep's; the sweep's instant keeps apart the rounds of an inquiry that was reopened,
+    # handed off or moved (its counters start again, so step numbers repeat).
+    return {"dedupe_key": f"nudge:{inquiry_id}:{int(now.timestamp())}:{sent}:{level}:{kind}:{platform}:{address}",
             "platform": platform, "address": address, "kind": kind, "payload": payload}
 
 

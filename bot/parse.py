@@ -23,13 +23,14 @@ _COMMAND_WORDS = {
     "subscribe": "subscribe", "suscribir": "subscribe",
     "unsubscribe": "unsubscribe", "desuscribir": "unsubscribe",
     "mine": "mine", "mios": "mine",
-    "ask": "ask", "preguntar": "ask", "pregunta": "ask",
+    "ask": "ask", "preguntar": "ask",
     "answered": "answered", "respondida": "answered", "onit": "on_it", "meocupo": "on_it",
     "resolved": "resolved", "resuelta": "resolved", "reopen": "more_help", "reabrir": "more_help",
-    "handoff": "hand_off", "pasar": "hand_off",
-    "stats": "stats", "statistics": "stats", "estadisticas": "stats",
+    "handoff": "hand_off", "pasarla": "hand_off",
+    "stats": "stats", "estadisticas": "stats",
     "notify": "notify", "notificar": "notify", "avisame": "notify",
 }
+_INQUIRY_NUMBER = re.compile(r"^#?\d+$")
 INQUIRY_COMMANDS = frozenset({"answered", "on_it", "resolved", "more_help", "hand_off"})
 # Commands whose argument is kept as typed: it names people and topics exactly.
 DIRECTORY_COMMANDS = frozenset(
@@ -89,7 +90,10 @@ def parse(text: str) -> Command:
     if name == "ask":  # the question keeps its length and its line breaks
         return Command(name, rest.strip())
     first, _, rest = clean_input(unmentioned, MAX_INPUT).partition(" ")
-    # "back office" and "mine safety" are topics: those two commands take no argument.
+    # "back office" and "mine safety" are topics: those two commands take no argument;
+    # "answered #12" and the other inquiry words take only an inquiry's number.
+    if name in INQUIRY_COMMANDS and rest.strip() and not _INQUIRY_NUMBER.match(rest.strip()):
+        name = None
     if name in DIRECTORY_COMMANDS and not (name in ("back", "mine") and rest.strip()):
         return Command(name, rest.strip())
     cleaned = clean_input(_MENTION.sub(" ", text or ""), MAX_INPUT)

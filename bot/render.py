@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.i18n import t
-from bot.messages import Message, PersonView, Reply, ReplyKind, TopicAnswer
+from bot.messages import ChannelRef, Message, PersonView, Reply, ReplyKind, TopicAnswer
 
 
 def _identity(text: str) -> str:
@@ -51,6 +51,8 @@ def message_text(message: Message, lang: str, style: Style = PLAIN) -> str:
 def _value(value: object, style: Style) -> str:
     if isinstance(value, PersonView):
         return style.mention(value)
+    if isinstance(value, ChannelRef):
+        return style.channel(value.id)
     if isinstance(value, (list, tuple)):
         return ", ".join(_value(v, style) for v in value)
     if value is None:

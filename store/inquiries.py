@@ -217,13 +217,16 @@ def in_thread(*, session: Session, platform: str, conversation: str, thread: str
 
 
 def transition(*, session: Session, inquiry_id: int, from_status: Collection[str], assignee: int | None = None,
-               **values: Any) -> bool:
+               unsnoozed_at: datetime | None = None, **values: Any) -> bool:
     """Change an inquiry only if it is still in one of `from_status` (and with `assignee`):
     of two clicks at once, one changes it and the other finds it changed (the caller says so)."""
     values = {k: as_utc(v) if isinstance(v, datetime) else v for k, v in values.items()}
     statement = update(_TABLE).where(_TABLE.c.id == inquiry_id, _TABLE.c.status.in_(list(from_status)))
     if assignee is not None:
         statement = statement.where(_TABLE.c.assignee_person_id == assignee)
+    if unsnoozed_at is not None:  # not already paused: of two "I'm on it" clicks one wins
+        statement = statement.where(or_(_TABLE.c.status == "open", _TABLE.c.snoozed_until.is_(None),
+                                        _TABLE.c.snoozed_until <= as_utc(unsnoozed_at)))
     return (session.connection().execute(statement.values(**values)).rowcount or 0) == 1
 
 

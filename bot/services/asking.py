@@ -9,7 +9,7 @@ from typing import cast
 from sqlmodel import Session
 
 from bot.addresses import channel_platform, person_address, person_payload
-from bot.messages import Message, PersonView, Reply, ReplyKind, TopicAnswer
+from bot.messages import ChannelRef, Message, PersonView, Reply, ReplyKind, TopicAnswer
 from bot.nudges import due_after, open_inquiry, shorten, snooze_inquiry
 from bot.permissions import who_can
 from bot.services.context import Context, done, find_topic, invalid, view
@@ -90,7 +90,7 @@ def ask_topic(session: Session, ctx: Context, topic_id: int, question: str) -> R
     lines = ()
     if assignee is not answer.primary:
         lines = (Message("ask_cover_line", {"poc": answer.primary, "until": answer.away_until, "person": assignee}),)
-    values = {"person": assignee, "topic": topic, "channel": answer.channel, "id": inquiry.id}
+    values = {"person": assignee, "topic": topic, "channel": _channel(answer.channel), "id": inquiry.id}
     return Reply(ReplyKind.done, ctx.lang, note=f"ask_sent_{where}", values=values, lines=lines)
 
 
@@ -115,7 +115,11 @@ def _no_poc(session: Session, ctx: Context, answer: TopicAnswer, question: str) 
     people = [view(p) for p in who_can(session, ctx, answer.topic_id)]
     if not people and not answer.channel:
         return invalid(ctx, "ask_no_poc_nobody", topic=answer.topic)
-    return invalid(ctx, "ask_no_poc", topic=answer.topic, channel=answer.channel or "—", people=people or "—")
+    return invalid(ctx, "ask_no_poc", topic=answer.topic, channel=_channel(answer.channel), people=people or "—")
+
+
+def _channel(channel: str | None) -> ChannelRef | str:
+    return ChannelRef(channel) if channel else "—"
 
 
 def _with_usage(problem: Reply) -> Reply:
@@ -147,7 +151,9 @@ def reply_in_thread(session: Session, ctx: Context, platform: str, conversation:
     """A message in an inquiry's conversation: from the POC, a backup or a delegate it is the
     answer (True); from anyone else (the asker adding detail) it changes nothing."""
     inquiry = inquiries.in_thread(session=session, platform=platform, conversation=conversation, thread=thread)
-    if inquiry is None or ctx.person is None or ctx.person.id not in _responders(session, ctx, inquiry):
+    if inquiry is None or ctx.person is None or _is_asker(ctx, inquiry):
+        return False  # the asker adding detail (even one who is a backup) does not answer it
+    if ctx.person.id not in _responders(session, ctx, inquiry):
         return False
     return _answer(session, ctx, inquiry)
 
@@ -177,7 +183,7 @@ def _on_it(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
     until = due_after(session=session, person_id=inquiry.assignee_person_id, topic_id=inquiry.topic_id,
                       start=ctx.now, defaults=ctx.policy, delta="nudge_every")
     if not inquiries.transition(session=session, inquiry_id=inquiry.id or 0, from_status=INQUIRY_WAITING,
-                                status="acknowledged"):
+                                unsnoozed_at=ctx.now, status="acknowledged"):
         return _already(session, ctx, inquiry)
     inquiries.first_response(session=session, inquiry_id=inquiry.id or 0, now=ctx.now)
     snooze_inquiry(session=session, inquiry=inquiry, until=until, defaults=ctx.policy)
@@ -279,14 +285,19 @@ def _next_backup(session: Session, ctx: Context, inquiry: Inquiry) -> PersonView
     if inquiry.topic_id not in ctx.snapshot.topics:
         return None
     answer = answer_for(inquiry.topic_id, session=session, snapshot=ctx.snapshot, now=ctx.now)
-    candidates = list(answer.backups)
-    if answer.primary is not None and not answer.away_until:
-        candidates.insert(0, answer.primary)
-    skip = {inquiry.assignee_person_id, inquiry.asker_person_id}
-    return next((p for p in candidates if p.id not in skip), None)
+    order = [p for p in (answer.primary, *answer.backups) if p is not None]
+    ids = [p.id for p in order]
+    # Onwards down the list from whoever holds it now (a cover not on it starts at the backups).
+    later = order[ids.index(inquiry.assignee_person_id) + 1:] if inquiry.assignee_person_id in ids else list(answer.backups)
+    return next((p for p in later if p.id != inquiry.asker_person_id), None)
 
 
 def _not_yours(session: Session, ctx: Context, inquiry: Inquiry, needed: str) -> Reply:
+    """Tell a participant who may do it; tell an outsider nothing (not even who asked what)."""
+    outsider = not _is_asker(ctx, inquiry) and not (
+        ctx.person is not None and ctx.person.id in _responders(session, ctx, inquiry))
+    if outsider:
+        return invalid(ctx, "inquiry_unknown")
     if needed == "asker":
         return Reply(ReplyKind.refused, ctx.lang, note="inquiry_only_asker",
                      values={"person": _asker_view(session, inquiry), "topic": _topic(session, inquiry)})

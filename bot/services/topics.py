@@ -123,9 +123,12 @@ def _policy(session: Session, ctx: Context, body: str, reason: str) -> Reply:
         return refuse(session, ctx, "topic.nudges", topic_id, body)
     row = session.get(TopicPolicy, topic_id) or TopicPolicy(topic_id=topic_id)
     before = row.model_dump()
-    problem = _apply_settings(ctx, row, _SETTING.findall(padded[first.start():]), ctx.snapshot.topics[topic_id].channel)
+    draft = TopicPolicy(**before)  # worked on apart: a bad setting leaves the stored row untouched
+    problem = _apply_settings(ctx, draft, _SETTING.findall(padded[first.start():]), ctx.snapshot.topics[topic_id].channel)
     if problem:
         return problem
+    for name, value in draft.model_dump().items():
+        setattr(row, name, value)
     session.add(row)
     _changed(session, ctx, "topic.nudges", topic_id, before, row.model_dump(), reason)
     return _policy_reply(ctx, row, ctx.snapshot.topics[topic_id].name)

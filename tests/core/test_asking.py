@@ -52,6 +52,13 @@ def only_inquiry(engine: Engine) -> Inquiry:
         return session.execute(select(Inquiry)).scalar_one()
 
 
+def act(bot: Bot, actor: Actor, inquiry_id: int, action: str):
+    """A button click; its reply is rendered, so a missing catalogue text fails here."""
+    reply = bot.inquiry_action(actor, inquiry_id, action)
+    assert reply.kind is not ReplyKind.error and render_text(reply)
+    return reply
+
+
 def ask(bot: Bot, actor: Actor = GRACE, text: str = f"ask Recruiting {QUESTION}"):
     reply = said(bot, actor, text)
     assert reply.kind is ReplyKind.done, render_text(reply)
@@ -153,12 +160,12 @@ def test_buttons_are_for_the_right_people_and_a_second_click_changes_nothing(bot
     ask(bot)
     inquiry_id = only_inquiry(bot.engine).id
     rosa = as_person(bot.engine, "rosa@acme.test")
-    assert bot.inquiry_action(GRACE, inquiry_id, "on_it").kind is ReplyKind.done  # an admin may
-    assert bot.inquiry_action(as_person(bot.engine, "dan@acme.test"), inquiry_id, "answered").note == \
-        "inquiry_only_responders"
-    assert bot.inquiry_action(rosa, inquiry_id, "resolved").note == "inquiry_only_asker"
-    assert bot.inquiry_action(CAROL, inquiry_id, "answered").note == "inquiry_marked_answered"
-    assert bot.inquiry_action(CAROL, inquiry_id, "answered").note == "inquiry_already_answered"
+    assert act(bot, GRACE, inquiry_id, "on_it").kind is ReplyKind.done  # an admin may
+    outsider = act(bot, as_person(bot.engine, "dan@acme.test"), inquiry_id, "answered")
+    assert outsider.note == "inquiry_unknown"  # an outsider learns nothing of who asked what
+    assert act(bot, rosa, inquiry_id, "resolved").note == "inquiry_only_asker"
+    assert act(bot, CAROL, inquiry_id, "answered").note == "inquiry_marked_answered"
+    assert act(bot, CAROL, inquiry_id, "answered").note == "inquiry_already_answered"
     inquiry = only_inquiry(bot.engine)
     assert inquiry.status == "answered" and inquiry.next_nudge_at is None
     assert inquiry.first_response_at is not None
@@ -167,21 +174,21 @@ def test_buttons_are_for_the_right_people_and_a_second_click_changes_nothing(bot
 
 
 def test_forged_inquiry_ids_and_actions_get_a_polite_answer(bot: Bot) -> None:
-    assert bot.inquiry_action(CAROL, 999, "answered").note == "inquiry_unknown"
+    assert act(bot, CAROL, 999, "answered").note == "inquiry_unknown"
     ask(bot)
-    assert bot.inquiry_action(CAROL, only_inquiry(bot.engine).id or 0, "explode").note == "inquiry_unknown"
+    assert act(bot, CAROL, only_inquiry(bot.engine).id or 0, "explode").note == "inquiry_unknown"
 
 
 def test_on_it_pauses_nudges_and_still_need_help_brings_them_back(bot: Bot) -> None:
     ask(bot)
     inquiry = only_inquiry(bot.engine)
     first_due = inquiry.next_nudge_at
-    assert bot.inquiry_action(CAROL, inquiry.id, "on_it").note == "inquiry_marked_on_it"
-    assert bot.inquiry_action(CAROL, inquiry.id, "on_it").note == "inquiry_on_it_already"
+    assert act(bot, CAROL, inquiry.id, "on_it").note == "inquiry_marked_on_it"
+    assert act(bot, CAROL, inquiry.id, "on_it").note == "inquiry_on_it_already"
     paused = only_inquiry(bot.engine)
     assert paused.status == "acknowledged" and paused.next_nudge_at > first_due
-    assert bot.inquiry_action(GRACE, inquiry.id, "more_help").note == "inquiry_reopened"
-    assert bot.inquiry_action(GRACE, inquiry.id, "more_help").note == "inquiry_still_open"
+    assert act(bot, GRACE, inquiry.id, "more_help").note == "inquiry_reopened"
+    assert act(bot, GRACE, inquiry.id, "more_help").note == "inquiry_still_open"
     reopened = only_inquiry(bot.engine)
     assert reopened.status == "open" and reopened.snoozed_until is None
     assert reopened.next_nudge_at <= NOW + timedelta(days=1)
@@ -190,24 +197,24 @@ def test_on_it_pauses_nudges_and_still_need_help_brings_them_back(bot: Bot) -> N
 def test_the_asker_resolves_and_may_reopen(bot: Bot) -> None:
     ask(bot)
     inquiry_id = only_inquiry(bot.engine).id
-    assert bot.inquiry_action(GRACE, inquiry_id, "resolved").note == "inquiry_marked_resolved"
-    assert bot.inquiry_action(GRACE, inquiry_id, "resolved").note == "inquiry_already_resolved"
+    assert act(bot, GRACE, inquiry_id, "resolved").note == "inquiry_marked_resolved"
+    assert act(bot, GRACE, inquiry_id, "resolved").note == "inquiry_already_resolved"
     assert only_inquiry(bot.engine).resolved_at is not None
-    assert bot.inquiry_action(GRACE, inquiry_id, "more_help").note == "inquiry_reopened"
+    assert act(bot, GRACE, inquiry_id, "more_help").note == "inquiry_reopened"
     assert only_inquiry(bot.engine).status == "open"
 
 
 def test_hand_off_moves_it_to_the_backup_once(bot: Bot) -> None:
     ask(bot)
     inquiry_id = only_inquiry(bot.engine).id
-    assert bot.inquiry_action(CAROL, inquiry_id, "hand_off").note == "inquiry_handed_off"
-    assert bot.inquiry_action(CAROL, inquiry_id, "hand_off").note == "inquiry_handed_already"
+    assert act(bot, CAROL, inquiry_id, "hand_off").note == "inquiry_handed_off"
+    assert act(bot, CAROL, inquiry_id, "hand_off").note == "inquiry_handed_already"
     rosa = as_person(bot.engine, "rosa@acme.test")
     assert only_inquiry(bot.engine).assignee_person_id == rosa.person_id
     [handoff] = rows(bot.engine, "inquiry_handoff")
     assert (handoff.platform, handoff.address) == ("console", "rosa@acme.test")
     assert "Carol Smith" in render_notice(handoff)
-    assert bot.inquiry_action(rosa, inquiry_id, "hand_off").note in ("inquiry_handed_off", "inquiry_no_backup")
+    assert act(bot, rosa, inquiry_id, "hand_off").note in ("inquiry_handed_off", "inquiry_no_backup")
 
 
 def test_a_reply_in_the_thread_answers_it_only_from_the_poc_side(bot: Bot) -> None:
@@ -260,7 +267,7 @@ def test_two_clicks_at_once_settle_it_once(engine: Engine) -> None:
     bot = Bot(load_demo(engine), clock=Clock(NOW))
     ask(bot)
     inquiry_id = only_inquiry(engine).id or 0
-    notes = race(lambda: bot.inquiry_action(CAROL, inquiry_id, "answered").note)
+    notes = race(lambda: act(bot, CAROL, inquiry_id, "answered").note)
     assert sorted(notes) == ["inquiry_already_answered"] * 3 + ["inquiry_marked_answered"]
     assert [r.payload["event"] for r in rows(engine, "inquiry_update")] == ["answered"]
 
@@ -311,8 +318,8 @@ def test_a_person_on_both_platforms_is_reached_where_they_last_talked_or_chose(b
     assert (intro.platform, intro.address) == ("teams", "29:1carol")  # a DM where she is, not a Slack group
 
     assert said(bot, teams_carol, "notify via slack").note == "notify_set"
-    assert bot.inquiry_action(GRACE, only_inquiry(bot.engine).id, "more_help").kind is ReplyKind.done
-    assert bot.inquiry_action(GRACE, only_inquiry(bot.engine).id, "resolved").kind is ReplyKind.done
+    assert act(bot, GRACE, only_inquiry(bot.engine).id, "more_help").kind is ReplyKind.done
+    assert act(bot, GRACE, only_inquiry(bot.engine).id, "resolved").kind is ReplyKind.done
     [update] = [r for r in rows(bot.engine, "inquiry_update") if r.payload["event"] == "resolved"]
     assert (update.platform, update.address) == ("slack", "U0CAROL")
 
@@ -323,3 +330,54 @@ def test_a_person_on_both_platforms_is_reached_where_they_last_talked_or_chose(b
 ])
 def test_notify_choices_are_checked(bot: Bot, text: str, note: str) -> None:
     assert said(bot, CAROL, text).note == note
+
+
+def test_hand_off_goes_down_the_backups_and_never_back(bot: Bot) -> None:
+    assert said(bot, GRACE, "assign Recruiting dan@acme.test as backup").kind is ReplyKind.done
+    ask(bot)
+    inquiry_id = only_inquiry(bot.engine).id or 0
+    rosa, dan = as_person(bot.engine, "rosa@acme.test"), as_person(bot.engine, "dan@acme.test")
+    assert act(bot, CAROL, inquiry_id, "hand_off").note == "inquiry_handed_off"
+    assert act(bot, rosa, inquiry_id, "hand_off").note == "inquiry_handed_off"
+    assert only_inquiry(bot.engine).assignee_person_id == dan.person_id
+    assert act(bot, dan, inquiry_id, "hand_off").note == "inquiry_no_backup"
+
+
+def test_an_asker_who_is_also_a_backup_does_not_answer_their_own_question(bot: Bot) -> None:
+    rosa = Actor("slack", "U0ROSA")
+    with write_session(bot.engine) as session:
+        person = session.execute(select(Person).where(Person.email == "rosa@acme.test")).scalar_one()
+        person.slack_id = "U0ROSA"
+    ask(bot, actor=rosa)
+    inquiry_id = only_inquiry(bot.engine).id or 0
+    with write_session(bot.engine) as session:
+        inquiries.set_conversation(session=session, inquiry_id=inquiry_id, platform="slack",
+                                   conversation="G0GROUP", thread="1.1")
+    assert bot.inquiry_reply(rosa, "G0GROUP", "1.1") is False
+    assert only_inquiry(bot.engine).status == "open"
+
+
+def test_a_reopened_question_is_nudged_again(bot: Bot) -> None:
+    from bot.nudges import run_nudges
+
+    ask(bot)
+    first = only_inquiry(bot.engine).next_nudge_at
+    assert run_nudges(engine=bot.engine, now=first).nudged == 1
+    inquiry_id = only_inquiry(bot.engine).id or 0
+    assert act(bot, CAROL, inquiry_id, "answered").kind is ReplyKind.done
+    assert act(bot, GRACE, inquiry_id, "more_help").note == "inquiry_reopened"
+    again = only_inquiry(bot.engine).next_nudge_at
+    assert run_nudges(engine=bot.engine, now=again).nudged == 1
+    assert len(rows(bot.engine, "inquiry_nudge")) == 2  # the second round is not taken for the first
+
+
+def test_a_bad_setting_leaves_a_topics_nudges_as_they_were(bot: Bot) -> None:
+    assert said(bot, GRACE, "topic nudges People after 2h").kind is ReplyKind.done
+    assert said(bot, GRACE, "topic nudges People after 5h max 99").note == "bad_nudge_setting"
+    with read_session(bot.engine) as session:
+        assert session.get(TopicPolicy, only_topic_id(bot.engine, "People")).nudge_after_minutes == 120
+
+
+def only_topic_id(engine: Engine, name: str) -> int:
+    with read_session(engine) as session:
+        return session.execute(select(Topic.id).where(Topic.name == name)).scalar_one()

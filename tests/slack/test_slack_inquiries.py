@@ -200,11 +200,13 @@ def test_buttons_answer_only_for_the_right_people(
 ) -> None:
     ask(slack, app, f"ask Payroll {QUESTION}")
     value = f"{inquiry(org).id}:en"
-    slack.action("poc_inquiry_answered", value, user="U0DAN")
+    slack.action("poc_inquiry_answered", value, user="U0DAN")  # not in it: learns nothing
+    slack.action("poc_inquiry_answered", value, user="U0CAROL")  # the asker: told who may
     slack.action("poc_inquiry_answered", value, user="U0QUINN")
     slack.action("poc_inquiry_answered", value, user="U0QUINN")
     texts = [c.body["text"] for c in fake_slack.calls(RESPONSE_URL)]
     assert texts == [
+        "I can't find that question any more: it may have been removed.",
         "Only <@U0QUINN> (or the POC and backups of *Payroll*) can do that.",
         "Marked answered. Thanks for helping with *Payroll*!",
         "This was already marked answered.",
