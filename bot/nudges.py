@@ -129,14 +129,13 @@ def _load(session: Session, claimed: list[DueInquiry], now: datetime, defaults: 
     escalating = [r.topic_id for r in claimed
                   if r.escalation_level == ASSIGNEE and r.nudges_sent >= policies[r.topic_id].max_nudges]
     held = assigned_at(session=session, topic_ids=sorted(set(escalating)), at=now) if escalating else []
-    backups: dict[int, list[PersonRow]] = {}
-    for a in held:
-        if a.kind == AssignmentKind.backup:
-            backup = PersonRow(a.person_id, a.name, a.email, a.slack_id, a.teams_id, None)
-            backups.setdefault(a.topic_id, []).append(backup)
+    held = [a for a in held if a.kind == AssignmentKind.backup]
     wanted = {r.assignee_person_id for r in claimed} | {r.asker_person_id for r in claimed if r.asker_person_id}
-    return _Batch(inquiries.topics(session=session, ids=topic_ids), policies,
-                  inquiries.people(session=session, ids=wanted),
+    people = inquiries.people(session=session, ids=wanted | {a.person_id for a in held})
+    backups: dict[int, list[PersonRow]] = {}
+    for a in held:  # read as people, so each is reached on the platform they use
+        backups.setdefault(a.topic_id, []).append(people[a.person_id])
+    return _Batch(inquiries.topics(session=session, ids=topic_ids), policies, people,
                   inquiries.schedules(session=session, person_ids=wanted), backups)
 
 

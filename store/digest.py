@@ -27,6 +27,8 @@ class Recipient(NamedTuple):
     email: str
     slack_id: str | None
     teams_id: str | None
+    notify_platform: str | None  # where they want their DMs (bot.addresses.person_address)
+    last_platform: str | None
 
 
 class Waiting(NamedTuple):
@@ -101,8 +103,7 @@ def waiting(*, session: Session, names: Collection[str], with_none: bool, per_pe
     i = Inquiry.__table__.c
     ranked = (
         select(
-            assignee.c.id, assignee.c.name, assignee.c.email, assignee.c.slack_id, assignee.c.teams_id,
-            func.count().over(partition_by=i.assignee_person_id).label("total"),
+            *_fields(assignee), func.count().over(partition_by=i.assignee_person_id).label("total"),
             func.row_number().over(partition_by=i.assignee_person_id, order_by=(i.created_at, i.id)).label("rank"),
             i.id.label("inquiry_id"), i.topic_id, i.question, i.created_at, i.asker_platform, i.asker_user_id,
             i.asker_person_id,
@@ -114,27 +115,31 @@ def waiting(*, session: Session, names: Collection[str], with_none: bool, per_pe
     )
     r = ranked.c
     query = (
-        select(r.id, r.name, r.email, r.slack_id, r.teams_id, r.total, r.inquiry_id, Topic.name, r.question,
-               r.created_at, r.asker_platform, r.asker_user_id,
-               asker.c.id, asker.c.name, asker.c.email, asker.c.slack_id, asker.c.teams_id)
+        select(*(r[name] for name in Recipient._fields), r.total, r.inquiry_id, Topic.name, r.question,
+               r.created_at, r.asker_platform, r.asker_user_id, *_fields(asker))
         .select_from(ranked).join(Topic, Topic.id == r.topic_id).outerjoin(asker, asker.c.id == r.asker_person_id)
         .where(r.rank <= per_person).order_by(r.id, r.rank)
     )
-    return [Waiting(Recipient._make(row[:5]), *row[5:12], _recipient(row[12:]))
+    width = len(Recipient._fields)
+    return [Waiting(Recipient._make(row[:width]), *row[width:width + 7], _recipient(row[width + 7:]))
             for row in session.connection().execute(query)]
+
+
+def _fields(table: Any) -> list[Any]:
+    return [table.c[name] for name in Recipient._fields]
 
 
 def managers(*, session: Session, names: Collection[str], with_none: bool) -> dict[Recipient, set[int]]:
     """Listed topic managers in these zones, and the topics each is listed for."""
     person = Person.__table__.c
     query = (
-        select(person.id, person.name, person.email, person.slack_id, person.teams_id, TopicManager.topic_id)
+        select(*_fields(Person.__table__), TopicManager.topic_id)
         .join(TopicManager, TopicManager.person_id == person.id)
         .where(_in_zones(person.timezone, names, with_none))
     )
     found: dict[Recipient, set[int]] = {}
     for row in session.connection().execute(query):
-        found.setdefault(Recipient._make(row[:5]), set()).add(row[5])
+        found.setdefault(Recipient._make(row[:-1]), set()).add(row[-1])
     return found
 
 

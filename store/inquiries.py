@@ -55,8 +55,8 @@ class PersonRow(NamedTuple):
     slack_id: str | None
     teams_id: str | None
     timezone: str | None
-    notify_platform: str | None = None
-    last_platform: str | None = None
+    notify_platform: str | None
+    last_platform: str | None
 
 
 @dataclass(frozen=True)

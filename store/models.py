@@ -252,6 +252,9 @@ class Inquiry(SQLModel, table=True):
         # What waits for a person (`mine`, App Home, the weekly digest), without settled rows.
         Index("ix_inquiry_waiting_assignee", "assignee_person_id", "created_at",
               sqlite_where=text(INQUIRY_WAITING_SQL), postgresql_where=text(INQUIRY_WAITING_SQL)),
+        # What a person asked (`mine`, App Home): by their platform id, or their directory person.
+        Index("ix_inquiry_asker", "asker_platform", "asker_user_id", "created_at"),
+        Index("ix_inquiry_asker_person", "asker_person_id", "created_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id", index=True)

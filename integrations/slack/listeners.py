@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot.core import COMMANDS, Bot
 from bot.parse import parse
@@ -20,6 +21,9 @@ _LOGGER = logging.getLogger(__name__)
 _LOOKUP = re.compile(r"^poc_lookup_\d+$")
 _INQUIRY = re.compile(r"^poc_inquiry_[a-z_]+$")
 ASK_MODAL = "poc_ask_modal"
+# Messages people write: plain, a thread reply also sent to the channel, one with a file.
+# Edits, deletions, joins and bots' messages are not for us.
+_PEOPLES_MESSAGES = frozenset({None, "thread_broadcast", "file_share"})
 _MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for an acknowledgement
 
@@ -82,7 +86,7 @@ class SlackListeners:
     async def on_message(self, body: dict, event: dict, client: Any) -> None:
         """DMs are questions; a reply in an inquiry's thread (or group DM) may answer it.
         Edits, bots and other channel chatter are not for us."""
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        if event.get("subtype") not in _PEOPLES_MESSAGES or event.get("bot_id") or not event.get("user"):
             return
         kind, thread = event.get("channel_type"), event.get("thread_ts")
         if thread or kind == "mpim":
@@ -121,21 +125,42 @@ class SlackListeners:
         await client.views_open(trigger_id=body["trigger_id"], view=render.ask_modal(reply.answer, lang, meta))
 
     async def on_ask_submit(self, ack: Any, body: dict, view: dict, client: Any) -> None:
-        """Ask, then close the form; what went wrong is shown in the form itself."""
+        """Ask, then close the form; what went wrong is shown in the form itself. When the
+        store is slow the form closes before Slack's 3 s run out (a resubmit would ask
+        twice), and the outcome comes as a message."""
         topic_id, lang, channel = _modal_meta(view.get("private_metadata") or "", self.bot.language)
-        question = render.modal_question(view)
-        user_id = body["user"]["id"]
-        actor = await self.people.actor(user_id)
-        reply = await asyncio.to_thread(self.bot.ask_topic, actor, topic_id, question, lang=lang,
-                                        channel=channel or None)
+        question, user_id = render.modal_question(view), body["user"]["id"]
+        work = asyncio.ensure_future(self._ask(user_id, topic_id, question, lang, channel))
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET_SECONDS)
+        except asyncio.TimeoutError:
+            await ack()
+            self.background.spawn(self._confirm_late(work, client, user_id, channel), "slack-ask")
+            return
         if reply.kind is not ReplyKind.done:
             await ack(response_action="errors", errors={render.MODAL_BLOCK: render.text(reply)[:150]})
             return
         await ack()
+        await self._confirm(client, user_id, channel, reply)
+
+    async def _ask(self, user_id: str, topic_id: int, question: str, lang: str, channel: str) -> Reply:
+        actor = await self.people.actor(user_id)
+        return await asyncio.to_thread(self.bot.ask_topic, actor, topic_id, question, lang=lang,
+                                       channel=channel or None)
+
+    async def _confirm_late(self, work: asyncio.Future, client: Any, user_id: str, channel: str) -> None:
+        await self._confirm(client, user_id, channel, await work)
+
+    async def _confirm(self, client: Any, user_id: str, channel: str, reply: Reply) -> None:
+        """Shown only to the asker where they clicked; a DM when that channel won't take it."""
+        text = render.text(reply)
         if channel:
-            await client.chat_postEphemeral(channel=channel, user=user_id, text=render.text(reply))
-        else:
-            await client.chat_postMessage(channel=user_id, text=render.text(reply))
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+                return
+            except SlackApiError as exc:
+                _LOGGER.info("could not confirm an ask in %s (%s); sending a DM", channel, exc.response.get("error"))
+        await client.chat_postMessage(channel=user_id, text=text)
 
     async def on_inquiry(self, ack: Any, body: dict, action: dict, respond: Any) -> None:
         """Answered, I'm on it, Resolved, Still need help, Hand off: told only to who clicked."""

@@ -333,3 +333,14 @@ def test_every_nudge_kind_renders_in_both_languages_with_mentions_and_escaped_qu
             assert "{" not in text and "<!channel>" not in text, (kind, level, text)
     nudge = render_notice(Row("inquiry_nudge", {**base, "lang": "en", "level": 0}), STYLE)
     assert "<@U0ASK>" in nudge and "*Payroll*" in nudge and "&lt;!channel&gt;" in nudge
+
+
+def test_a_backup_who_chose_teams_is_asked_there(sqlite_engine: Engine) -> None:
+    ids = org(sqlite_engine)
+    with write_session(sqlite_engine) as session:
+        noah = session.get(Person, ids["noah"])
+        noah.teams_id, noah.notify_platform = "29:1noah", "teams"
+    ask(sqlite_engine, ids)
+    walk(sqlite_engine, MONDAY_10, days=3)
+    escalations = [address for kind, address, _ in sent(sqlite_engine) if kind == "inquiry_escalation"]
+    assert escalations == ["29:1noah", "U0EVE"]

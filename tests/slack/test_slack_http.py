@@ -493,3 +493,17 @@ def test_a_slow_store_gets_a_holding_ack_and_the_answer_follows_via_the_response
     release.set()
     [call] = fake_slack.wait_for(RESPONSE_URL, 1)
     assert "POC: <@U0QUINN>" in call.body["text"]
+
+
+def test_when_the_channel_will_not_take_the_confirmation_it_comes_as_a_dm(
+    slack: SlackSender, slack_app: RunningApp, fake_slack: FakeSlackApi, slack_engine: Engine
+) -> None:
+    fake_slack.fail("chat.postEphemeral", Failure(status=200, error="channel_not_found"))
+    payroll = topic_id(slack_engine, "Payroll")
+    values = {"question": {"text": {"type": "plain_text_input", "value": "Can I change my bank account?"}}}
+    answer = slack.view_submission("poc_ask_modal", user="U0ALICE", private_metadata=f"{payroll}:en:C0GONE",
+                                   values=values)
+
+    assert answer.status == 200
+    dm = [c for c in fake_slack.calls("chat.postMessage") if c.body["channel"] == "U0ALICE"]
+    assert len(dm) == 1 and "Asked <@U0QUINN>" in dm[0].body["text"]

@@ -167,7 +167,9 @@ def test_a_reply_from_the_poc_in_the_thread_ends_the_nudging(
     slack.event(sr.message("Also: my new bank is abroad", user="U0CAROL", **thread))  # the asker adds detail
     app.drain()
     assert inquiry(org).status == "open"
-    slack.event(sr.message("Sure: Workday > Pay > Payment elections.", user="U0QUINN", **thread))
+    # Answered in the thread and "also sent to the conversation": a reply all the same.
+    slack.event(sr.message("Sure: Workday > Pay > Payment elections.", user="U0QUINN", subtype="thread_broadcast",
+                           **thread))
     app.drain()
     assert inquiry(org).status == "answered" and inquiry(org).first_response_at is not None
 
