@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.addresses import channel_platform, person_address, person_payload
 from bot.inquiry_moves import move_inquiries
 from bot.nudges import NudgePolicy
-from store.models import DirectoryChange, OutboxMessage, Person, Subscription, Topic, TopicTag
+from store.models import DirectoryChange, OutboxMessage, Subscription, Topic, TopicTag
 from store.people import by_email, by_ids
 
 _MAX_DEPTH = 32
