@@ -7,13 +7,15 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.announce import announce_change
+from bot.nudges import NudgePolicy
 from store.models import DirectoryChange, Person, Topic
 
 if TYPE_CHECKING:
     from bot.services.directory_import import ImportPlan
 
 
-def announce_import(session: Session, plan: ImportPlan, *, actor: str, reason: str) -> int:
+def announce_import(session: Session, plan: ImportPlan, *, actor: str, reason: str,
+                    policy: NudgePolicy = NudgePolicy(), lang: str = "en") -> int:
     """One DirectoryChange (and its announcements) per existing topic whose POC changed."""
     changes = [c for c in plan.changes if c.action == "assignment.primary" and c.key in plan.snapshot.topics]
     if not changes:
@@ -31,5 +33,6 @@ def announce_import(session: Session, plan: ImportPlan, *, actor: str, reason: s
         )
         session.add(row)
         session.flush()
-        written += announce_change(session=session, change=row, now=plan.now)
+        # The same policy as chat changes: the new POC's moved inquiries are due on the configured timing.
+        written += announce_change(session=session, change=row, now=plan.now, lang=lang, policy=policy)
     return written

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.nudges import NudgePolicy
 from bot.services.directory_announce import announce_import
 from bot.services.directory_apply import apply_plan
 from bot.services.directory_file import DirectoryFile, DirectoryFileError, PersonRecord, TopicRecord
@@ -108,7 +109,8 @@ def plan_import(session: Session, data: DirectoryFile, *, now: datetime) -> Impo
 
 
 def apply_import(engine: Engine, data: DirectoryFile, *, actor: str, now: datetime,
-                 reason: str = "", progress: Progress | None = None, quiet: bool = False) -> ImportPlan:
+                 reason: str = "", progress: Progress | None = None, quiet: bool = False,
+                 policy: NudgePolicy = NudgePolicy(), lang: str = "en") -> ImportPlan:
     """Plan and apply in one transaction: all of it, or nothing (DirectoryFileError).
 
     Unless quiet, each existing topic whose POC changed is announced, in the same transaction.
@@ -124,7 +126,7 @@ def apply_import(engine: Engine, data: DirectoryFile, *, actor: str, now: dateti
         if not plan.is_empty:
             apply_plan(session, plan, actor=actor, reason=reason, progress=progress)
             if not quiet:
-                announce_import(session, plan, actor=actor, reason=reason)
+                announce_import(session, plan, actor=actor, reason=reason, policy=policy, lang=lang)
             bump_version(session=session)
     _LOGGER.info("directory import by %s: %s", actor, plan.summary())
     return plan
