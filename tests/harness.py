@@ -1,9 +1,12 @@
-"""Shared test harness: a settable clock and the demo organisation at fixed dates."""
+"""Shared test harness: a settable clock, the demo organisation at fixed dates, and
+migrated demo SQLite stores that tests copy."""
 from __future__ import annotations
 
+import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import update
@@ -12,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.services.directory_import import apply_import
 from integrations.bootstrap import DEMO_FILE
 from integrations.files.formats import load_directory_file
-from store.db import write_session
+from store.db import make_engine, write_session
 from store.models import Person
 
 T = TypeVar("T")
@@ -43,6 +46,34 @@ def load_demo(engine: Engine) -> Engine:
         for email, values in PLATFORM_IDS.items():
             session.execute(update(Person).where(Person.email == email).values(**values))
     return engine
+
+
+def demo_template(path: Path, ids: dict[str, dict[str, str]], quiet: bool = False) -> Path:
+    """A SQLite store at path: migrated, the demo file imported (as `pocbot import` does),
+    and the given columns set per email, e.g. {"quinn@acme.test": {"slack_id": "U0QUINN"}}.
+    Build it once per session; each test gets a `copy_engine` of it."""
+    from integrations.files.importing import import_file
+    from store.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+        import_file(engine, DEMO_FILE, actor="test", quiet=quiet)
+        with write_session(engine) as session:
+            for email, values in ids.items():
+                session.execute(update(Person).where(Person.email == email).values(**values))
+    finally:
+        engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+def copy_engine(template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on this test's own copy of a `demo_template`; disposed when the test ends."""
+    path = tmp_path / "pocbot.db"
+    shutil.copy(template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
 
 
 def race(work: Callable[[], T], threads: int = 4, timeout: float = 60) -> list[T]:

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from aiohttp import web
 
 T = TypeVar("T")
 
@@ -36,3 +39,29 @@ class LoopThread:
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
+
+
+@contextmanager
+def serve_app(name: str, build: Callable[[], web.Application]) -> Iterator[tuple[LoopThread, str]]:
+    """An aiohttp app on a loopback port, its loop in a thread; yields (loop, base URL).
+
+    `build` runs inside the loop, as `serve` does: bolt and aiohttp bind to the running loop.
+    Leaving runs the app's cleanup (on_shutdown drains its background work), then stops the loop.
+    """
+    loop = LoopThread(name).start()
+    runner: web.AppRunner | None = None
+
+    async def start() -> web.AppRunner:
+        started = web.AppRunner(build(), access_log=None)
+        await started.setup()
+        await web.TCPSite(started, "127.0.0.1", 0).start()
+        return started
+
+    try:
+        runner = loop.run(start())
+        host, port = runner.addresses[0][:2]
+        yield loop, f"http://{host}:{port}"
+    finally:
+        if runner is not None:
+            loop.run(runner.cleanup(), timeout=20)
+        loop.stop()

@@ -8,16 +8,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import threading
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from tests.fakes.loop import LoopThread
+from tests.fakes.server import RecordingServer
 
 RESPONSE_URL = "response_url"  # the method name calls to a response_url are recorded under
 
@@ -47,29 +44,21 @@ class Failure:
 
 
 @dataclass
-class FakeSlackApi:
+class FakeSlackApi(RecordingServer[Call, Failure]):
     """Slack's Web API and response_url endpoints, on a random free loopback port."""
+
+    thread_name = "fake-slack-api"
+    url_path = "/api/"
 
     token: str
     team_id: str = "T0ACME"
     bot_user_id: str = "UBOT"
     bot_id: str = "B0BOT"
     emails: dict[str, str] = field(default_factory=dict)  # Slack user id -> profile.email
-    url: str = ""
-    _calls: list[Call] = field(default_factory=list)
-    _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
     _delays: dict[str, float] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _loop: LoopThread | None = None
-    _runner: web.AppRunner | None = None
 
-    # -- what tests set ----------------------------------------------------
-    def fail(self, method: str, *failures: Failure) -> None:
-        """Answer the next calls of method with these failures, in order, then normally."""
-        with self._lock:
-            self._failures[method].extend(failures)
-
+    # -- what tests set (and fail, from RecordingServer) -------------------
     def delay(self, method: str, seconds: float) -> None:
         """Answer every call of method only after a while (a slow Slack)."""
         self._delays[method] = seconds
@@ -77,51 +66,18 @@ class FakeSlackApi:
     def response_url(self, name: str = "1") -> str:
         return f"{self.base}/response/{name}"
 
-    # -- what tests read ---------------------------------------------------
+    # -- what tests read (and calls, wait_for, from RecordingServer) -------
     @property
     def base(self) -> str:
         return self.url.removesuffix("/api/")
 
-    def calls(self, method: str | None = None) -> list[Call]:
-        with self._lock:
-            return [c for c in self._calls if method is None or c.method == method]
-
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Wait (polling) until at least count calls of method arrived; they come from background work."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.calls(method)
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} {method} call(s) within {timeout}s, got {len(found)}")
-            time.sleep(0.01)
-
     # -- the server --------------------------------------------------------
-    def start(self) -> FakeSlackApi:
-        self._loop = LoopThread("fake-slack-api").start()
-        self._loop.run(self._start())
-        return self
+    def _key(self, call: Call) -> str:
+        return call.method
 
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        try:
-            if self._runner is not None:
-                self._loop.run(self._runner.cleanup())
-        finally:
-            self._loop.stop()
-
-    async def _start(self) -> None:
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name:.*}", self._response_url)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}/api/"
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -139,11 +95,8 @@ class FakeSlackApi:
         delay = self._delays.get(method, 0.0)
         if delay:
             await asyncio.sleep(delay)  # a deliberately slow Slack, not a clock
-        with self._lock:
-            queue = self._failures.get(method)
-            failure = queue.popleft() if queue else None
-            status = failure.status if failure else 200
-            self._calls.append(Call(method, request.path, body, dict(request.headers), status))
+        failure = self._record(method, lambda failure: Call(
+            method, request.path, body, dict(request.headers), failure.status if failure else 200))
         if failure is None:
             return web.json_response(payload)
         headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.loop import LoopThread
+from tests.fakes.server import RecordingServer
 
 SEND, REPLY, CREATE, MEMBER = "send", "reply", "create", "member"
 
@@ -55,57 +53,28 @@ class Failure:
 
 
 @dataclass
-class FakeConnector:
+class FakeConnector(RecordingServer[Call, Failure]):
     """The Bot Connector REST API for one serviceUrl, with a roster of members."""
 
+    thread_name = "fake-teams-connector"
+
     roster: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> TeamsChannelAccount JSON
-    url: str = ""
-    _calls: list[Call] = field(default_factory=list)
-    _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _loop: LoopThread | None = None
-    _runner: web.AppRunner | None = None
 
-    def fail(self, kind: str, *failures: Failure) -> None:
-        """Answer the next calls of this kind with these failures, in order, then normally."""
-        with self._lock:
-            self._failures[kind].extend(failures)
-
-    def calls(self, kind: str | None = None) -> list[Call]:
-        with self._lock:
-            return [c for c in self._calls if kind is None or c.kind == kind]
-
+    # fail, calls and wait_for (by kind) come from RecordingServer
     def posted(self) -> list[Call]:
         """Activities the bot posted and the connector accepted (new ones and replies)."""
         return [c for c in self.calls() if c.kind in (SEND, REPLY) and c.ok]
 
     # -- the server --------------------------------------------------------
-    def start(self) -> FakeConnector:
-        self._loop = LoopThread("fake-teams-connector").start()
-        self._loop.run(self._start())
-        return self
+    def _key(self, call: Call) -> str:
+        return call.kind
 
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        try:
-            if self._runner is not None:
-                self._loop.run(self._runner.cleanup())
-        finally:
-            self._loop.stop()
-
-    async def _start(self) -> None:
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._reply)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}/"
 
     async def _send(self, request: web.Request) -> web.Response:
         return self._answer(SEND, request, await request.json(), {"id": f"{next(self._ids):013d}"})
@@ -126,14 +95,13 @@ class FakeConnector:
 
     def _answer(self, kind: str, request: web.Request, body: dict, payload: Any, missing: bool = False) -> web.Response:
         info = request.match_info
-        with self._lock:
-            queue = self._failures.get(kind)
-            failure = queue.popleft() if queue else (Failure(404, "MemberNotFoundInConversation") if missing else None)
-            status = failure.status if failure else (201 if kind == CREATE else 200)
-            self._calls.append(Call(kind, info.get("conversation", ""), info.get("activity", info.get("member", "")),
-                                    body, dict(request.headers), status, payload if failure is None else None))
+        ok_status = 201 if kind == CREATE else 200
+        failure = self._record(kind, lambda failure: Call(
+            kind, info.get("conversation", ""), info.get("activity", info.get("member", "")), body,
+            dict(request.headers), failure.status if failure else ok_status, payload if failure is None else None),
+            otherwise=Failure(404, "MemberNotFoundInConversation") if missing else None)
         if failure is None:
-            return web.json_response(payload, status=status)
+            return web.json_response(payload, status=ok_status)
         headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
         error = {"error": {"code": failure.code, "message": f"fake {failure.status}"}}
         return web.Response(text=json.dumps(error), status=failure.status, headers=headers,

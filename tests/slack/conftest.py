@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.core import Bot
@@ -20,12 +19,12 @@ from integrations.server import build_web_app
 from integrations.slack.app import build_app
 from integrations.slack.client import make_client
 from integrations.tasks import Background
-from store.db import make_engine, read_session, write_session
-from store.migrate import upgrade
+from store.db import read_session
 from store.models import Person
-from tests.fakes.loop import LoopThread
+from tests.fakes.loop import LoopThread, serve_app
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import SlackSender
+from tests.harness import copy_engine, demo_template
 
 BOT_TOKEN = "xoxb-test-1234567890-0987654321-SeCrEtBoTtOkEn42"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -41,29 +40,13 @@ SLACK_EMAILS = {
 @pytest.fixture(scope="session")
 def _slack_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo organisation, migrated and imported once; each test gets a copy."""
-    from integrations.bootstrap import DEMO_FILE
-    from integrations.files.importing import import_file
-
-    path = tmp_path_factory.mktemp("slack-template") / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        upgrade(engine)
-        import_file(engine, DEMO_FILE, actor="test")
-        with write_session(engine) as session:
-            for email, slack_id in LINKED.items():
-                session.execute(update(Person).where(Person.email == email).values(slack_id=slack_id))
-    finally:
-        engine.dispose()  # closing the last connection checkpoints the WAL into the file
-    return path
+    linked = {email: {"slack_id": slack_id} for email, slack_id in LINKED.items()}
+    return demo_template(tmp_path_factory.mktemp("slack-template") / "demo.db", linked)
 
 
 @pytest.fixture
 def slack_engine(_slack_store_template: Path, tmp_path: Path) -> Iterator[Engine]:
-    path = tmp_path / "pocbot.db"
-    shutil.copy(_slack_store_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+    yield from copy_engine(_slack_store_template, tmp_path)
 
 
 @pytest.fixture
@@ -92,29 +75,14 @@ class RunningApp:
         self.bot.flush()  # the server writes the question log each second; tests do not wait
 
 
-@contextmanager
-def serving(bot: Bot, background: Background, settings: Settings, name: str) -> Iterator[tuple[LoopThread, str]]:
+def serving(bot: Bot, background: Background, settings: Settings, name: str
+            ) -> AbstractContextManager[tuple[LoopThread, str]]:
     """The real aiohttp app on a loopback port, its loop in a thread; yields (loop, base URL)."""
-    loop = LoopThread(name).start()
-    runner: web.AppRunner | None = None
-
-    async def start() -> web.AppRunner:
-        # Built inside the loop, as `serve` does: bolt and aiohttp bind to the running loop.
+    def build() -> web.Application:
         client = make_client(settings.slack_bot_token, settings.slack_api_url)
-        slack = build_app(bot, settings, background, client=client)
-        started = web.AppRunner(build_web_app(bot, background, slack), access_log=None)
-        await started.setup()
-        await web.TCPSite(started, "127.0.0.1", 0).start()
-        return started
+        return build_web_app(bot, background, build_app(bot, settings, background, client=client))
 
-    try:
-        runner = loop.run(start())
-        host, port = runner.addresses[0][:2]
-        yield loop, f"http://{host}:{port}"
-    finally:
-        if runner is not None:
-            loop.run(runner.cleanup(), timeout=20)  # on_shutdown drains the background work
-        loop.stop()
+    return serve_app(name, build)
 
 
 @pytest.fixture

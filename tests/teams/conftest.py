@@ -1,7 +1,6 @@
 """The real aiohttp app (CloudAdapter, handler) on a loopback port, with a fake Teams connector."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.core import Bot
@@ -17,13 +16,13 @@ from bot.settings import Settings
 from integrations.server import build_web_app
 from integrations.tasks import Background
 from integrations.teams.app import TeamsEndpoint
-from store.db import make_engine, read_session, write_session
-from store.migrate import upgrade
+from store.db import read_session
 from store.models import Person, TeamsReference, Topic
 from tests.fakes import teams_activities as ta
-from tests.fakes.loop import LoopThread
+from tests.fakes.loop import serve_app
 from tests.fakes.teams_activities import TeamsSender, User
 from tests.fakes.teams_connector import FakeConnector
+from tests.harness import copy_engine, demo_template
 
 # Known to the directory by Teams id from the start. Alice's came from an export of
 # Entra ID: her AAD object id, which the roster turns into her Bot Framework id.
@@ -48,29 +47,13 @@ ROSTER = {
 @pytest.fixture(scope="session")
 def _teams_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo organisation, migrated and imported once; each test gets a copy."""
-    from integrations.bootstrap import DEMO_FILE
-    from integrations.files.importing import import_file
-
-    path = tmp_path_factory.mktemp("teams-template") / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        upgrade(engine)
-        import_file(engine, DEMO_FILE, actor="test", quiet=True)
-        with write_session(engine) as session:
-            for email, teams_id in LINKED.items():
-                session.execute(update(Person).where(Person.email == email).values(teams_id=teams_id))
-    finally:
-        engine.dispose()  # closing the last connection checkpoints the WAL into the file
-    return path
+    linked = {email: {"teams_id": teams_id} for email, teams_id in LINKED.items()}
+    return demo_template(tmp_path_factory.mktemp("teams-template") / "demo.db", linked, quiet=True)
 
 
 @pytest.fixture
 def teams_engine(_teams_store_template: Path, tmp_path: Path) -> Iterator[Engine]:
-    path = tmp_path / "pocbot.db"
-    shutil.copy(_teams_store_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+    yield from copy_engine(_teams_store_template, tmp_path)
 
 
 @pytest.fixture
@@ -99,24 +82,11 @@ class RunningTeams:
 @contextmanager
 def serving(bot: Bot, settings: Settings) -> Iterator[str]:
     """The real aiohttp app with only Teams mounted, its loop in a thread; yields its base URL."""
-    loop = LoopThread("pocbot-teams").start()
-    runner: web.AppRunner | None = None
+    def build() -> web.Application:
+        return build_web_app(bot, Background(), None, TeamsEndpoint(bot, settings).handle)
 
-    async def start() -> web.AppRunner:
-        endpoint = TeamsEndpoint(bot, settings)
-        started = web.AppRunner(build_web_app(bot, Background(), None, endpoint.handle), access_log=None)
-        await started.setup()
-        await web.TCPSite(started, "127.0.0.1", 0).start()
-        return started
-
-    try:
-        runner = loop.run(start())
-        host, port = runner.addresses[0][:2]
-        yield f"http://{host}:{port}"
-    finally:
-        if runner is not None:
-            loop.run(runner.cleanup(), timeout=20)
-        loop.stop()
+    with serve_app("pocbot-teams", build) as (_, url):
+        yield url
 
 
 @pytest.fixture
