@@ -24,6 +24,8 @@ ASK_MODAL = "poc_ask_modal"
 # Messages people write: plain, a thread reply also sent to the channel, one with a file.
 # Edits, deletions, joins and bots' messages are not for us.
 _PEOPLES_MESSAGES = frozenset({None, "thread_broadcast", "file_share"})
+# A click that settles an inquiry, and the line its message then shows instead of buttons.
+_SETTLED = {"inquiry_marked_answered": "inquiry_settled_answered", "inquiry_marked_resolved": "inquiry_settled_resolved"}
 _MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for an acknowledgement
 
@@ -162,14 +164,29 @@ class SlackListeners:
                 _LOGGER.info("could not confirm an ask in %s (%s); sending a DM", channel, exc.response.get("error"))
         await client.chat_postMessage(channel=user_id, text=text)
 
-    async def on_inquiry(self, ack: Any, body: dict, action: dict, respond: Any) -> None:
-        """Answered, I'm on it, Resolved, Still need help, Hand off: told only to who clicked."""
+    async def on_inquiry(self, ack: Any, body: dict, action: dict, respond: Any, client: Any) -> None:
+        """Answered, I'm on it, Resolved, Still need help, Hand off: told only to who clicked;
+        a message whose inquiry is settled loses its buttons, so nobody clicks them again."""
         await ack()
         inquiry_id, lang = _id_and_lang(action, self.bot.language)
         actor = await self.people.actor(body["user"]["id"])
         kind = action["action_id"].removeprefix("poc_inquiry_")
         reply = await asyncio.to_thread(self.bot.inquiry_action, actor, inquiry_id, kind, lang=lang)
         await respond(response_type="ephemeral", replace_original=False, text=render.text(reply))
+        if reply.kind is ReplyKind.done and reply.note in _SETTLED:
+            await self._settle_message(body, client, t(lang, _SETTLED[reply.note], by=f"<@{actor.user_id}>"))
+
+    async def _settle_message(self, body: dict, client: Any, note: str) -> None:
+        message, container = body.get("message") or {}, body.get("container") or {}
+        if not message.get("blocks") or not container.get("channel_id"):
+            return  # an ephemeral message, or one Slack did not include
+        blocks = [b for b in message["blocks"] if b.get("type") != "actions"]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+        try:
+            await client.chat_update(channel=container["channel_id"], ts=container["message_ts"],
+                                     text=message.get("text") or note, blocks=blocks)
+        except SlackApiError as exc:
+            _LOGGER.info("could not take the buttons off a settled inquiry: %s", exc.response.get("error"))
 
     async def on_lookup(self, ack: Any, action: dict, respond: Any) -> None:
         await ack()

@@ -124,6 +124,9 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
         channel = "D" + users[0][1:] if len(users) == 1 else "G" + "".join(u[-3:] for u in users)
         return {"ok": True, "channel": {"id": channel}}
 
+    def _update_message(self, body: dict) -> dict:
+        return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
+
     def _post_ephemeral(self, body: dict) -> dict:
         return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
 
@@ -154,6 +157,7 @@ _HANDLERS = {
     "views.open": FakeSlackApi._views_open,
     "conversations.open": FakeSlackApi._conversations_open,
     "chat.postEphemeral": FakeSlackApi._post_ephemeral,
+    "chat.update": FakeSlackApi._update_message,
     "users.info": FakeSlackApi._users_info,
 }
 

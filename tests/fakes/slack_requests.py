@@ -67,9 +67,9 @@ class SlackSender:
         return self.post_json(event_callback(event, event_id=event_id), headers=headers)
 
     def action(self, action_id: str, value: str, *, label: str = "", user: str = "U0QUINN",
-               channel: str = "C0GENERAL") -> Response:
+               channel: str = "C0GENERAL", message: dict[str, Any] | None = None) -> Response:
         payload = block_actions(action_id, value, label=label, user=user, channel=channel,
-                                response_url=self.response_url)
+                                response_url=self.response_url, message=message)
         return self.post_form({"payload": json.dumps(payload)})
 
     def view_submission(self, callback_id: str, *, user: str, private_metadata: str,
@@ -130,13 +130,15 @@ def app_home_opened(user: str) -> dict[str, Any]:
 
 
 def block_actions(action_id: str, value: str, *, label: str, user: str, channel: str,
-                  response_url: str) -> dict[str, Any]:
-    ts = next_ts()
-    return {
+                  response_url: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A click on a button; on an ephemeral reply unless `message` (a posted one) is given."""
+    ts = message["ts"] if message else next_ts()
+    extra = {"message": message} if message else {}
+    return {**extra,
         "type": "block_actions", "api_app_id": APP_ID, "token": "legacy-verification-token",
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM["id"]},
         "team": TEAM, "channel": {"id": channel, "name": "general"},
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": True},
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": message is None},
         "trigger_id": f"1337.{next(_SEQUENCE)}.abcdef", "response_url": response_url,
         "actions": [{
             "action_id": action_id, "block_id": "poc_actions", "value": value, "type": "button",

@@ -265,3 +265,22 @@ def test_app_home_and_mine_show_what_waits_for_the_poc_and_what_the_asker_asked(
 
     mine = ask(slack, app, "mine", user="U0CAROL")
     assert "*Your questions:*" in mine and "*Payroll* to <@U0QUINN>: waiting" in mine
+
+
+def test_a_settled_inquirys_message_loses_its_buttons(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    tick(org, notifier, ASKED)
+    [intro] = fake_slack.calls("chat.postMessage")
+    found = inquiry(org)
+    message = {"type": "message", "ts": found.thread, "text": intro.body["text"], "blocks": _blocks(intro.body)}
+    slack.action("poc_inquiry_answered", f"{found.id}:en", user="U0QUINN", channel=found.conversation or "",
+                 message=message)
+    app.drain()
+    [update] = fake_slack.calls("chat.update")
+    blocks = _blocks(update.body)
+    assert (update.body["channel"], update.body["ts"]) == (found.conversation, found.thread)
+    assert [b["type"] for b in blocks] == ["section", "context"]
+    assert blocks[1]["elements"][0]["text"] == "✓ Marked answered by <@U0QUINN>."
+
