@@ -18,6 +18,10 @@ _LABEL_LIMIT = 75
 _QUESTION_LIMIT = 2000
 # The catalogue writes Slack's *bold*; Adaptive Card markdown wants **bold**.
 _BOLD = re.compile(r"(?<![\\*])\*(?!\*)(.+?)(?<!\\)\*")
+# Card markdown has no code spans or quotes: the catalogue's `commands` show as ‘commands’,
+# and a "> " quote line as an indented bar. Escaped (user) backticks are left alone.
+_CODE = re.compile(r"(?<!\\)`(.+?)(?<!\\)`")
+_QUOTE = re.compile(r"^> ")
 # What Adaptive Card markdown or a Teams mention could make of user text.
 _SPECIAL = re.compile(r"([\\*_\[\]<>`~])")
 
@@ -70,7 +74,8 @@ def notice_card(text: str, actions: tuple[Action, ...], lang: str, mentions: Men
 
 def card(text: str, actions: list[dict[str, Any]], mentions: Mentions) -> dict[str, Any]:
     """An Adaptive Card attachment: one TextBlock a line (Teams joins single newlines)."""
-    lines = _BOLD.sub(r"**\1**", text[:_TEXT_LIMIT]).split("\n")
+    marked = _CODE.sub("‘\\1’", _BOLD.sub(r"**\1**", text[:_TEXT_LIMIT]))
+    lines = [_QUOTE.sub("┃ ", line) for line in marked.split("\n")]
     body = [{"type": "TextBlock", "text": line or " ", "wrap": True, "spacing": "Small"} for line in lines]
     content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body,
                                "msteams": {"width": "Full"}}

@@ -219,7 +219,7 @@ def test_removing_the_app_forgets_the_conversation(teams: RunningTeams, teams_en
 def test_a_mention_with_no_question_gets_the_usage(teams: RunningTeams, connector: FakeConnector) -> None:
     teams.post(ta.message(ta.in_channel(BOB, teams.service_url), "", bot_mentioned=True))
 
-    assert only_post(connector).text.splitlines()[0] == t("en", "empty")
+    assert only_post(connector).text.splitlines()[0] == t("en", "empty").replace("`who", "‘who").replace("?`", "?’")
 
 
 def test_a_message_with_no_text_gets_the_usage(teams: RunningTeams, connector: FakeConnector) -> None:
@@ -227,7 +227,7 @@ def test_a_message_with_no_text_gets_the_usage(teams: RunningTeams, connector: F
 
     assert teams.post(activity).status == 201
 
-    assert only_post(connector).text.splitlines()[0] == t("en", "empty")
+    assert only_post(connector).text.splitlines()[0] == t("en", "empty").replace("`who", "‘who").replace("?`", "?’")
 
 
 @pytest.mark.parametrize("value", [
@@ -245,7 +245,7 @@ def test_a_forged_or_stale_button_gets_the_usage_not_an_error(
 ) -> None:
     assert teams.post(ta.submit(ta.personal(BOB, teams.service_url), value)).status == 201
 
-    assert only_post(connector).text.splitlines()[0] == t("en", "empty")
+    assert only_post(connector).text.splitlines()[0] == t("en", "empty").replace("`who", "‘who").replace("?`", "?’")
 
 
 def test_an_unknown_activity_type_is_ignored_quietly(teams: RunningTeams, connector: FakeConnector) -> None:
@@ -297,3 +297,10 @@ def test_a_connector_failure_while_answering_is_an_apology_not_a_500(
     assert teams.post(ta.message(ta.personal(BOB, teams.service_url), "payroll")).status == 201
 
     assert only_post(connector).text == t("en", "error")
+
+
+def test_card_text_shows_commands_quoted_and_no_markdown_from_user_text() -> None:
+    from integrations.teams.render import Mentions, card, card_text, escape
+
+    text = card_text(card(f"Usage: `ask <topic>`\n> {escape('my `code` *here*')}", [], Mentions()))
+    assert text == "Usage: ‘ask <topic>’\n┃ my \\`code\\` \\*here\\*"
