@@ -381,3 +381,23 @@ def test_a_bad_setting_leaves_a_topics_nudges_as_they_were(bot: Bot) -> None:
 def only_topic_id(engine: Engine, name: str) -> int:
     with read_session(engine) as session:
         return session.execute(select(Topic.id).where(Topic.name == name)).scalar_one()
+
+
+def test_a_direct_introduction_carries_only_the_pocs_buttons_and_channels_render_as_links(bot: Bot) -> None:
+    from integrations.slack.render import STYLE
+
+    reply = said(bot, as_person(bot.engine, "carol@acme.test"), f"ask Payroll {QUESTION}")
+    assert reply.note == "ask_sent_direct"  # Quinn has no Slack account: a DM, not a group
+    [intro] = rows(bot.engine, "inquiry_intro")
+    assert [a.id for a in notice_actions(intro)] == ["inquiry_answered", "inquiry_on_it", "inquiry_hand_off"]
+    said(bot, GRACE, "topic nudges People ask in channel")
+    assert "in a thread in <#C0PEOPLE>" in render_text(said(bot, GRACE, "ask People org chart?"), STYLE)
+
+
+def test_two_on_it_clicks_at_once_tell_the_asker_once(engine: Engine) -> None:
+    bot = Bot(load_demo(engine), clock=Clock(NOW))
+    ask(bot)
+    inquiry_id = only_inquiry(engine).id or 0
+    notes = race(lambda: act(bot, CAROL, inquiry_id, "on_it").note)
+    assert sorted(notes).count("inquiry_marked_on_it") == 1
+    assert [r.payload["event"] for r in rows(engine, "inquiry_update")] == ["on_it"]

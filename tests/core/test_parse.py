@@ -56,3 +56,20 @@ def test_every_language_has_every_reply_text():
     english = set(catalogue("en"))
     for lang in languages():
         assert set(catalogue(lang)) == english, lang
+
+
+@pytest.mark.parametrize("text, name, argument", [
+    ("ask Payroll How do I\nchange it?", "ask", "Payroll How do I\nchange it?"),
+    ("answered #12", "answered", "#12"), ("pasarla 7", "hand_off", "7"), ("answered", "answered", ""),
+    ("answered the phone", "who", "answered the phone"),  # a lookup: the inquiry words take a number
+    ("pregunta sobre nóminas", "who", "pregunta sobre nominas"), ("pasar la nómina", "who", "pasar la nomina"),
+    ("statistics", "who", "statistics"), ("stats payroll", "stats", "payroll"),
+])
+def test_inquiry_words_are_commands_only_in_their_own_shape(text, name, argument):
+    command = parse(text)
+    assert (command.name, command.argument) == (name, argument)
+
+
+def test_a_question_put_to_a_poc_keeps_its_whole_length():
+    question = "why? " * 8_000
+    assert parse("ask payroll " + question).argument == ("payroll " + question).strip()
