@@ -45,15 +45,21 @@ def signature(total: int, due: int) -> str:
     return f"v{GENERATOR_VERSION}:{total}:{due}:{head_revision()}"
 
 
+def built_as(db: Path, wanted: str) -> bool:
+    """Whether a bench store exists and was built as `wanted` (refuse one no bench wrote)."""
+    if not db.exists():
+        return False
+    with closing(sqlite3.connect(db)) as conn:
+        try:
+            return conn.execute("SELECT signature FROM bench_meta").fetchone() == (wanted,)
+        except sqlite3.Error:
+            sys.exit(f"{db} was not written by this bench; pass --rebuild to overwrite it")
+
+
 def ensure_store(db: Path, total: int, due: int, rebuild: bool) -> str:
     wanted = signature(total, due)
-    if db.exists() and not rebuild:
-        with closing(sqlite3.connect(db)) as conn:
-            try:
-                if conn.execute("SELECT signature FROM bench_meta").fetchone() == (wanted,):
-                    return f"reused {db.name}"
-            except sqlite3.Error:
-                sys.exit(f"{db} was not written by this bench; pass --rebuild to overwrite it")
+    if not rebuild and built_as(db, wanted):
+        return f"reused {db.name}"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()

@@ -43,13 +43,8 @@ def ensure_store(db: Path, source: Path, rebuild: bool) -> str:
     from store.migrate import head_revision, is_current, upgrade
 
     wanted = f"stats-v{STORE_VERSION}:{head_revision()}"
-    if db.exists() and not rebuild:
-        with closing(sqlite3.connect(db)) as conn:
-            try:
-                if conn.execute("SELECT signature FROM bench_meta").fetchone() == (wanted,):
-                    return f"reused {db.name}"
-            except sqlite3.Error:
-                sys.exit(f"{db} was not written by this bench; pass --rebuild to overwrite it")
+    if not rebuild and nudge_sweep.built_as(db, wanted):
+        return f"reused {db.name}"
     started, tmp = time.perf_counter(), db.with_name(db.name + ".tmp")
     for path in (db, tmp):
         for suffix in ("", "-wal", "-shm"):
