@@ -187,7 +187,7 @@ def _writer(session: Session, ctx: Context, reason: str, at: datetime) -> Direct
 
 
 def _tz(ctx: Context) -> str | None:
-    return ctx.person.timezone if ctx.person else None
+    return ctx.timezone
 
 
 def _day(ctx: Context, moment: datetime) -> str:

@@ -33,6 +33,11 @@ class Context:
         return Role(self.person.role)
 
     @property
+    def timezone(self) -> str | None:
+        """The actor's own time zone, else the company's (POCBOT_TIMEZONE), else None (UTC)."""
+        return (self.person.timezone if self.person else None) or self.policy.timezone
+
+    @property
     def who(self) -> str:
         """How the audit log names the actor."""
         return self.person.email if self.person else f"{self.actor.platform}:{self.actor.user_id}"

@@ -20,7 +20,7 @@ def away(session: Session, ctx: Context, text: str) -> Reply:
     parsed = parse_away(text)
     if parsed is None:
         return invalid(ctx, "usage_away")
-    until = parse_day(parsed[0], now=ctx.now, tz=ctx.person.timezone)
+    until = parse_day(parsed[0], now=ctx.now, tz=ctx.timezone)
     if until is None:
         return invalid(ctx, "bad_date", text=parsed[0])
     if until <= ctx.now:
@@ -37,7 +37,7 @@ def away(session: Session, ctx: Context, text: str) -> Reply:
                         starts_at=ctx.now, ends_at=until, created_at=ctx.now))
     audit(session=session, actor=ctx.who, action="person.away", now=ctx.now, person_id=ctx.person.id,
           after={"until": until.isoformat(), "delegate": delegate.email if delegate else None})
-    day = until.astimezone(zone(ctx.person.timezone)).date().isoformat()  # the day they meant
+    day = until.astimezone(zone(ctx.timezone)).date().isoformat()  # the day they meant
     if delegate:
         return done(ctx, "away_set_delegate", until=day, person=view(delegate))
     return done(ctx, "away_set", until=day)

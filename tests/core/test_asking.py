@@ -401,3 +401,14 @@ def test_two_on_it_clicks_at_once_tell_the_asker_once(engine: Engine) -> None:
     notes = race(lambda: act(bot, CAROL, inquiry_id, "on_it").note)
     assert sorted(notes).count("inquiry_marked_on_it") == 1
     assert [r.payload["event"] for r in rows(engine, "inquiry_update")] == ["on_it"]
+
+
+def test_dates_typed_by_someone_without_a_time_zone_use_the_companys(sqlite_engine: Engine) -> None:
+    from bot.nudges import NudgePolicy
+
+    evening = NOW + timedelta(hours=10)  # Monday 20:00 UTC: already Tuesday 05:00 in Tokyo
+    bot = Bot(load_demo(sqlite_engine), clock=Clock(evening), nudge_policy=NudgePolicy(timezone="Asia/Tokyo"))
+    with write_session(sqlite_engine) as session:
+        carol = session.execute(select(Person).where(Person.email == "carol@acme.test")).scalar_one()
+        carol.timezone = None
+    assert "away until 2030-03-06" in render_text(said(bot, CAROL, "away until tomorrow"))  # UTC would say 03-05
