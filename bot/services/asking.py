@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import cast
 
 from sqlmodel import Session
@@ -178,7 +177,7 @@ def _answer(session: Session, ctx: Context, inquiry: Inquiry) -> bool:
 def _on_it(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
     if not _may_respond(session, ctx, inquiry):
         return _not_yours(session, ctx, inquiry, "responder")
-    if inquiry.status == "acknowledged" and inquiry.snoozed_until and _aware(inquiry.snoozed_until) > ctx.now:
+    if inquiry.status == "acknowledged" and inquiry.snoozed_until and as_utc(inquiry.snoozed_until) > ctx.now:
         return done(ctx, "inquiry_on_it_already", topic=_topic(session, inquiry))
     until = due_after(session=session, person_id=inquiry.assignee_person_id, topic_id=inquiry.topic_id,
                       start=ctx.now, defaults=ctx.policy, delta="nudge_every")
@@ -319,7 +318,7 @@ def _tell(session: Session, ctx: Context, inquiry: Inquiry, event: str, *, to: s
     by = view(ctx.person) if ctx.person else None
     payload = payload_of(session, inquiry, _topic(session, inquiry), _assignee(session, inquiry),
                          shared=bool(inquiry.conversation), event=event, by=_pv(by) if by else None,
-                         **{k: v for k, v in extra.items()})
+                         **extra)
     if inquiry.platform and inquiry.conversation:
         place = (inquiry.platform, inquiry.conversation)
     elif to == "asker":
@@ -337,7 +336,7 @@ def payload_of(session: Session, inquiry: Inquiry, topic: str, assignee: PersonV
     asker = session.get(Person, inquiry.asker_person_id) if inquiry.asker_person_id else None
     return {
         "lang": inquiry.lang, "inquiry_id": inquiry.id, "topic": topic, "topic_id": inquiry.topic_id,
-        "question": shorten(inquiry.question, INTRO_DISPLAY), "asked_at": _aware(inquiry.created_at).isoformat(),
+        "question": shorten(inquiry.question, INTRO_DISPLAY), "asked_at": as_utc(inquiry.created_at).isoformat(),
         "asker": {"platform": inquiry.asker_platform, "user_id": inquiry.asker_user_id,
                   "person": person_payload(asker)},
         "assignee": _pv(assignee), "shared": shared, "conversation": inquiry.conversation,
@@ -380,7 +379,4 @@ def _topic(session: Session, inquiry: Inquiry) -> str:
 def _pv(person: PersonView | None) -> dict | None:
     return person_payload(cast(Person, person))
 
-
-def _aware(moment: datetime) -> datetime:
-    return as_utc(moment)  # SQLite hands back naive UTC
 
