@@ -11,7 +11,7 @@ _STARTED = time.perf_counter()
 
 def _breakdown(engine: object) -> dict[str, float]:
     """Rebuild the index by hand, step by step, to show which step costs what (seconds)."""
-    from bot.resolve import IndexEntry, TopicIndex
+    from bot.understanding.names import IndexEntry, TopicIndex
     from store import queries
     from store.db import read_session
 

@@ -28,8 +28,8 @@ import synthetic
 import words
 from bot.core import Bot
 from bot.messages import Reply, ReplyKind
-from bot.resolve import allowed_edits
-from bot.text import topic_key
+from bot.understanding.names import allowed_edits
+from bot.understanding.text import topic_key
 from store.db import make_engine
 from store.models import Topic, TopicAlias
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import words as w
-from bot.text import topic_key
+from bot.understanding.text import topic_key
 from store.db import make_engine
 from store.migrate import upgrade
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.resolve import TopicIndex
+from bot.understanding.names import TopicIndex
 from store import queries
 from store.queries import TopicRow
 

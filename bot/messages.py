@@ -53,6 +53,26 @@ class TopicAnswer:
     inherited_from: str | None = None  # the ancestor whose POC answers
     away_until: str | None = None  # the POC is away until this date (ISO, their day)
     cover: PersonView | None = None  # who answers meanwhile: delegate, else first backup
+    why: Why | None = None  # what matched, when the name as typed did not
+
+
+@dataclass(frozen=True)
+class Why:
+    """What made a topic match, said in a few words: the alias, the description words..."""
+
+    kind: str  # "name", "alias", "typo", "description", "example", "meaning"
+    words: str = ""  # the directory's words that matched, as written there
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One topic of a close call: picking it answers the question in full."""
+
+    topic_id: int
+    topic: str
+    description: str = ""
+    primary: PersonView | None = None  # named only when the bot is sure it is one of the choices
+    why: Why | None = None
 
 
 class ReplyKind(str, Enum):
@@ -96,3 +116,4 @@ class Reply:
     values: dict[str, Any] = field(default_factory=dict)  # filled into the note's text
     lines: tuple[Message, ...] = ()  # a listing's lines, each a catalogue key and values
     actions: tuple[Action, ...] = field(default=())
+    choices: tuple[Choice, ...] = ()  # a close call: the likely topics, best first

@@ -178,6 +178,33 @@ def teams_package(
     console.print(f"Wrote {out}: upload it in Teams (Apps → Manage your apps → Upload an app).")
 
 
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Question file (YAML).")],
+    org: Annotated[Optional[Path], typer.Option(exists=True, dir_okay=False,
+                                                help="Load this directory into a scratch store.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Score a question file: accuracy per kind, none questions that named someone, misses, latency."""
+    from integrations.evaluation import QuestionFileError, load_questions, run_eval, score_json, score_lines, scratch_store
+
+    try:
+        asked = load_questions(questions)
+    except QuestionFileError as exc:
+        errors.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(2) from None
+    if org is not None:
+        with scratch_store(org) as engine:
+            score = run_eval(bootstrap.make_bot(engine), asked)
+    else:
+        score = run_eval(bootstrap.make_bot(_engine()), asked)
+    if as_json:
+        sys.stdout.write(json.dumps(score_json(score), ensure_ascii=False, indent=2) + "\n")
+    else:
+        for line in score_lines(score):
+            console.print(line, markup=False, highlight=False)
+
+
 @app.command()
 def migrate() -> None:
     """Upgrade the database schema to the latest version."""

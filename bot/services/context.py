@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.index_cache import Snapshot
 from bot.nudges import NudgePolicy
 from bot.messages import Actor, PersonView, Reply, ReplyKind
-from bot.resolve import MatchKind
+from bot.understanding.names import MatchKind
 from store.models import Person, Role
 
 

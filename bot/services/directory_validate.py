@@ -8,7 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services.directory_file import DirectoryFile, PersonRecord, TopicRecord
-from bot.text import topic_key
+from bot.understanding.text import topic_key
 from store.directory_bulk import DirectorySnapshot
 from store.models import Role
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from bot.dates import zone
 from bot.index_cache import Snapshot
 from bot.messages import Action, PersonView, Reply, ReplyKind, TopicAnswer
-from bot.resolve import MatchKind, Resolution
+from bot.understanding.names import MatchKind, Resolution
 from store import queries
 from store.models import AssignmentKind
 from store.queries import AssignedPerson, TopicRow

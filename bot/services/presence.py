@@ -9,7 +9,7 @@ from bot.dates import parse_day, zone
 from bot.messages import Reply
 from bot.services.assign import find_person
 from bot.services.context import Context, done, invalid, view
-from bot.text import fold
+from bot.understanding.text import fold
 from store.directory import audit
 from store.models import Absence
 

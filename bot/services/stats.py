@@ -12,10 +12,10 @@ from sqlmodel import Session
 from bot.durations import human
 from bot.index_cache import Snapshot
 from bot.messages import Message, Reply, ReplyKind
-from bot.parse import topic_query
+from bot.understanding.frames import topic_query
 from bot.permissions import may_change
 from bot.services.context import Context, find_topic, view
-from bot.text import fold
+from bot.understanding.text import fold
 from store import stats as store
 from store.people import by_ids
 

@@ -12,7 +12,7 @@ from bot.permissions import may_change
 from bot.services.assign import refuse
 from bot.services.context import Context, done, find_topic, invalid
 from bot.durations import human
-from bot.text import topic_key
+from bot.understanding.text import topic_key
 from bot.working_hours import parse_duration
 from store.directory import audit, bump_version
 from store.models import Topic, TopicAlias, TopicPolicy

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.i18n import t
-from bot.text import topic_key
+from bot.understanding.text import topic_key
 from integrations.slack import listeners
 from integrations.slack.client import MAX_RETRIES
 from store.db import read_session, write_session

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.resolve import IndexEntry, MatchKind, TopicIndex, allowed_edits
+from bot.understanding.names import IndexEntry, MatchKind, TopicIndex, allowed_edits
 
 TOPICS = {
     1: ["Travel", "business trips"],

@@ -16,8 +16,8 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from bot.text import topic_key
-from bot.trigrams import TrigramIndex, hash_trigrams
+from bot.understanding.text import topic_key
+from bot.understanding.trigrams import TrigramIndex, hash_trigrams
 
 _CANDIDATES = 64
 _SUGGEST_MIN = 75  # suggestion_score for "did you mean"; below it a topic is unrelated

@@ -1,0 +1,52 @@
+"""Question frames in English and Spanish: what is peeled off to leave the topic words."""
+from __future__ import annotations
+
+import re
+
+from bot.understanding.text import fold
+
+_GREETING = r"(?:(?:hey|hi|hello|hola|buenas|buenos dias|please|por favor|pocbot|poc bot)\s+)*"
+_ROLE = (
+    r"(?:poc|pocs|point of contact|points of contact|contact person|contact|owner|"
+    r"go to person|go to|person|expert|lead|responsible|right person|best person)"
+)
+_FRAMES = [
+    # English
+    rf"who(?:s| s| is| are)?\s+(?:the\s+|our\s+|a\s+)?{_ROLE}\s+(?:for|of|on|about|regarding|behind|in charge of)",
+    r"who(?:s| s| is)?\s+(?:responsible for|in charge of)",
+    r"who\s+(?:owns|handles|manages|runs|covers|maintains|looks after|takes care of|deals with|"
+    r"knows about|is handling|is on|can help with|can help me with|does)",
+    r"(?:who|whom)\s+(?:do|should|can|could|would)\s+(?:i|we)\s+(?:talk|speak|ask|contact|reach out|"
+    r"go|turn|write|email|ping|message|call)(?:\s+to)?\s+(?:about|for|regarding|re|on|with)",
+    r"(?:i need|i need to talk to|looking for)\s+(?:the\s+|a\s+|someone for\s+|someone about\s+)?"
+    rf"(?:{_ROLE}\s+(?:for|of|on|about)\s*)?",
+    r"(?:(?:can you|could you)\s+)?help(?:\s+me)?\s+with",
+    rf"(?:the\s+)?{_ROLE}\s+(?:for|of|on|about)",
+    r"(?:poc|pocs|point of contact)",
+    # Spanish (accents are folded away before matching)
+    r"quien(?:es)?\s+(?:es|son)\s+(?:el|la|los|las)\s+(?:punto de contacto|puntos de contacto|"
+    r"responsable|responsables|contacto|encargado|encargada|poc|referente|duena|dueno)\s+"
+    r"(?:para|de|del|sobre|en)",
+    r"quien\s+(?:lleva|gestiona|maneja|lleva el tema de|se encarga de|se ocupa de|sabe de|sabe sobre|"
+    r"lleva lo de|ve|atiende)",
+    r"con\s+quien\s+(?:hablo|puedo hablar|debo hablar|tengo que hablar|hablamos|trato)\s+"
+    r"(?:sobre|de|para|acerca de|por)",
+    r"a\s+quien\s+(?:pregunto|le pregunto|contacto|escribo|acudo)\s+(?:sobre|por|para|de|acerca de)",
+    r"(?:punto de contacto|contacto|responsable)\s+(?:para|de|del|sobre)",
+]
+FRAME = re.compile(rf"^{_GREETING}(?:{'|'.join(_FRAMES)})(?:\s+|$)", re.IGNORECASE)
+_LEADING_FILLER = re.compile(r"^(?:the|our|my|a|an|el|la|los|las|lo|un|una|mi|nuestro|nuestra)\s+")
+_TRAILING_FILLER = re.compile(
+    r"\s+(?:please|pls|thanks|thank you|por favor|gracias|here|now|today|at acme|aqui|ahora)$"
+)
+
+def topic_query(question: str) -> str:
+    """Strip the question around the topic: 'who is the POC for travel?' -> 'travel'."""
+    folded = fold(question)
+    previous = None
+    while previous != folded:  # "hi, who is the poc for ..." peels in steps
+        previous = folded
+        folded = FRAME.sub("", folded, count=1)
+        folded = _LEADING_FILLER.sub("", folded)
+        folded = _TRAILING_FILLER.sub("", folded)
+    return folded.strip()
