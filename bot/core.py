@@ -14,7 +14,7 @@ from bot.index_cache import IndexCache
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.nudges import NudgePolicy
 from bot.parse import Command, parse
-from bot.services import asking, people
+from bot.services import asking, people, teaching
 from bot.services.assign import assign, unassign
 from bot.services.context import Context
 from bot.services.presence import away, back, notify
@@ -38,6 +38,7 @@ COMMANDS = {
     "away": (away, True), "back": (back, True), "subscribe": (subscribe, True),
     "unsubscribe": (unsubscribe, True), "history": (history, False), "mine": (mine, False),
     "ask": (asking.ask, True), "stats": (stats, False), "notify": (notify, True),
+    "teach": (teaching.teach, True), "forget": (teaching.forget, True),
     **{name: (asking.typed_action(name), True) for name in asking.ACTIONS},
 }
 
@@ -62,7 +63,7 @@ class Bot:
     def __init__(
         self, engine: Engine, *, language: str = "en", clock: Clock = utc_now,
         admins: frozenset[str] = frozenset(), managers_manage_all: bool = False,
-        nudge_policy: NudgePolicy = NudgePolicy(),
+        nudge_policy: NudgePolicy = NudgePolicy(), semantic: bool = True, fallback_channel: str | None = None,
     ) -> None:
         self.engine = engine
         self.language = language
@@ -70,13 +71,14 @@ class Bot:
         self.admins = frozenset(a.lower() for a in admins)
         self.managers_manage_all = managers_manage_all
         self.nudge_policy = nudge_policy
-        self.directory = IndexCache()
+        self.fallback_channel = fallback_channel
+        self.directory = IndexCache(semantic=semantic, engine=engine)
         self.questions = QuestionLog(engine)
 
     def warm(self) -> None:
-        """Load the directory and build the typo index before the first question."""
+        """Load the directory, its typo and word indexes and the model before the first question."""
         with read_session(self.engine) as session:
-            self.directory.get(session=session).index.warm()
+            self.directory.get(session=session).understanding.warm()
 
     def handle(self, request: Request) -> Reply:
         """Answer a message; a failure becomes a polite error reply, never a traceback."""
@@ -217,4 +219,5 @@ class Bot:
         with read_session(self.engine) as session:
             snapshot = self.directory.get(session=session)
             now = at or self.clock()
-            return lookup(command.argument, session=session, snapshot=snapshot, lang=lang, now=now)
+            return lookup(command.text or command.argument, session=session, snapshot=snapshot, lang=lang, now=now,
+                          fallback=self.fallback_channel)

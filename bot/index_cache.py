@@ -4,12 +4,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.understanding.names import TopicIndex
-from store import queries
+from bot.understanding.meaning import MODEL, VECTORS, MeaningIndex, topic_text
+from bot.understanding.pipeline import Directory
+from bot.understanding.words import TopicDocument
+from bot.understanding.stored import topic_vectors
+from store import examples, queries
 from store.queries import TopicRow
 
 _LOGGER = logging.getLogger(__name__)
@@ -23,6 +30,7 @@ class Snapshot:
     version: int
     index: TopicIndex
     topics: dict[int, TopicRow]
+    understanding: Directory
 
     def lineage(self, topic_id: int) -> list[TopicRow]:
         """The topic, its parent, its grandparent... up to the root."""
@@ -35,7 +43,9 @@ class Snapshot:
 
 
 class IndexCache:
-    def __init__(self) -> None:
+    def __init__(self, *, semantic: bool = True, engine: Engine | None = None) -> None:
+        self.semantic = semantic
+        self.engine = engine  # where topic vectors are kept; None: encoded in memory only
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -47,18 +57,56 @@ class IndexCache:
             return snapshot
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
-                self._snapshot = _build(version, session=session)
+                meaning = partial(meaning_of, self.engine) if self.semantic else None
+                self._snapshot = _build(version, session=session, meaning=meaning)
             return self._snapshot
 
 
-def _build(version: int, *, session: Session) -> Snapshot:
+def _build(version: int, *, session: Session, meaning: Callable[[Directory], MeaningIndex | None] | None) -> Snapshot:
     started = time.perf_counter()
     topics = {row.id: row for row in queries.live_topics(session=session)}
     # Stored keys spare computing topic_key 200k times; a change to topic_key therefore
     # needs a data migration that recomputes topic.key and topic_alias.key.
     entries = [(t.id, t.name, False, t.key) for t in topics.values()]
-    entries += [(i, alias, True, key) for i, alias, key in queries.live_aliases(session=session)]
+    aliases = queries.live_aliases(session=session)
+    entries += [(i, alias, True, key) for i, alias, key in aliases]
     index = TopicIndex(entries)
+    documents = _documents(topics, aliases, queries.live_tags(session=session), examples.live(session=session))
+    directory = Directory(documents, index, meaning)
     elapsed = (time.perf_counter() - started) * 1e3
     _LOGGER.info("directory v%d: %d topics, %d keys in %.0f ms", version, len(topics), len(index), elapsed)
-    return Snapshot(version, index, topics)
+    return Snapshot(version, index, topics, directory)
+
+
+def _documents(topics: dict[int, TopicRow], aliases: list[tuple[int, str, str]],
+               tags: list[tuple[int, str]], taught: list[tuple[int, str]]) -> list[TopicDocument]:
+    """Each topic as understanding reads it: name, aliases, description, tags, parent's name, examples."""
+    alias_of: dict[int, list[str]] = {}
+    for topic_id, alias, _ in aliases:
+        alias_of.setdefault(topic_id, []).append(alias)
+    tag_of: dict[int, list[str]] = {}
+    for topic_id, tag in tags:
+        tag_of.setdefault(topic_id, []).append(tag)
+    example_of: dict[int, list[str]] = {}
+    for topic_id, text in taught:
+        example_of.setdefault(topic_id, []).append(text)
+    return [
+        TopicDocument(t.id, t.name, tuple(alias_of.get(t.id, ())), t.description or "",
+                      tuple(tag_of.get(t.id, ())), topics[t.parent_id].name if t.parent_id in topics else "",
+                      tuple(example_of.get(t.id, ())))
+        for t in topics.values()
+    ]
+
+
+def meaning_of(engine: Engine | None, directory: Directory) -> MeaningIndex | None:
+    """Topic and example vectors for the directory (None when meaning is off or the model is missing)."""
+    encoder = MODEL.get()
+    if encoder is None:
+        return None
+    if engine is not None:
+        vectors = topic_vectors(engine, encoder, directory.order)
+    else:
+        vectors = VECTORS.vectors(encoder, [topic_text(d.name, d.aliases, d.description) for d in directory.order])
+    taught = [(position, text) for position, d in enumerate(directory.order) for text in d.examples]
+    examples = VECTORS.vectors(encoder, [text for _, text in taught]) if taught else None
+    return MeaningIndex(encoder, vectors, examples, [position for position, _ in taught])

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from bot.understanding.frames import FRAME, topic_query
 from bot.understanding.text import clean_input, fold
 
-MAX_INPUT = 2000
+MAX_INPUT = 40_000  # Slack's own limit: a lookup reads the first lines (bot.understanding.need)
 MAX_ASK_INPUT = 40_500  # a question put to a POC is kept whole (bot.services.asking caps it)
-MAX_QUERY_CHARS = 200  # the longest topic name the store accepts
-MAX_QUERY_WORDS = 16
 
 # First words that name a command, in every language we speak.
 _COMMAND_WORDS = {
@@ -30,12 +28,16 @@ _COMMAND_WORDS = {
     "handoff": "hand_off", "pasarla": "hand_off",
     "stats": "stats", "estadisticas": "stats",
     "notify": "notify", "notificar": "notify", "avisame": "notify",
+    "teach": "teach", "ensenar": "teach", "forget": "forget", "olvidar": "forget",
 }
+# teach and forget take a quoted phrasing first; "teaching hospital" is a lookup.
+_QUOTE_FIRST = re.compile(r"^\s*[\"“”'‘’«]")
 _INQUIRY_NUMBER = re.compile(r"^#?\d+$")
 INQUIRY_COMMANDS = frozenset({"answered", "on_it", "resolved", "more_help", "hand_off"})
 # Commands whose argument is kept as typed: it names people and topics exactly.
 DIRECTORY_COMMANDS = frozenset(
-    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask", "stats", "notify"}
+    {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask", "stats",
+     "notify", "teach", "forget"}
 ) | INQUIRY_COMMANDS
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|<at>[^<]*</at>)\s*")
 
@@ -45,8 +47,9 @@ _MENTION = re.compile(r"<[@!#][^>]*>|<at>[^<]*</at>")
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # "help", "who", "empty", "too_long"
+    name: str  # "help", "who", "empty"
     argument: str = ""
+    text: str = ""  # a lookup's whole message (cleaned), for understanding to read
 
 
 def parse(text: str) -> Command:
@@ -61,6 +64,8 @@ def parse(text: str) -> Command:
     # "answered #12" and the other inquiry words take only an inquiry's number.
     if name in INQUIRY_COMMANDS and rest.strip() and not _INQUIRY_NUMBER.match(rest.strip()):
         name = None
+    if name in ("teach", "forget") and not _QUOTE_FIRST.match(rest):
+        name = None
     if name in DIRECTORY_COMMANDS and not (name in ("back", "mine") and rest.strip()):
         return Command(name, rest.strip())
     cleaned = clean_input(_MENTION.sub(" ", text or ""), MAX_INPUT)
@@ -70,9 +75,8 @@ def parse(text: str) -> Command:
     name = _COMMAND_WORDS.get(fold(first) or first)
     if name == "help":
         return Command("help")
-    query = topic_query(rest if name == "who" and not FRAME.match(fold(cleaned)) else cleaned)
+    message = rest if name == "who" and not FRAME.match(fold(cleaned)) else cleaned
+    query = topic_query(message)
     if not query or query in _BARE_WORDS:
         return Command("empty")
-    if len(query) > MAX_QUERY_CHARS or len(query.split()) > MAX_QUERY_WORDS:
-        return Command("too_long")
-    return Command("who", query)
+    return Command("who", query, message)

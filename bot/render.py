@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.i18n import t
-from bot.messages import ChannelRef, Message, PersonView, Reply, ReplyKind, TopicAnswer
+from bot.messages import ChannelRef, Choice, Message, PersonView, Reply, ReplyKind, TopicAnswer
 
 
 def _identity(text: str) -> str:
@@ -28,11 +28,14 @@ def render_text(reply: Reply, style: Style = PLAIN) -> str:
     lang = reply.lang
     if reply.kind is ReplyKind.answer and reply.answer is not None:
         return "\n".join(answer_lines(reply.answer, lang, style))
+    if reply.kind is ReplyKind.suggestions and reply.choices:
+        return "\n".join([t(lang, "close_call", query=style.escape(_short(reply.query)))]
+                         + [choice_line(n, c, lang, style) for n, c in enumerate(reply.choices, 1)])
     if reply.kind is ReplyKind.suggestions:
         topics = t(lang, "suggestions_or").join(f"*{style.escape(s)}*" for s in reply.suggestions)
-        return t(lang, "suggestions", query=style.escape(reply.query), topics=topics)
+        return t(lang, "suggestions", query=style.escape(_short(reply.query)), topics=topics)
     if reply.kind is ReplyKind.unknown:
-        return t(lang, "unknown", query=style.escape(reply.query))
+        return "\n".join(nothing_lines(reply, lang, style))
     if reply.kind is ReplyKind.usage:
         return t(lang, reply.note or "empty") + "\n\n" + t(lang, "help")
     if reply.kind is ReplyKind.error:
@@ -41,6 +44,29 @@ def render_text(reply: Reply, style: Style = PLAIN) -> str:
         head = [message_text(Message(reply.note, reply.values), lang, style)] if reply.note else []
         return "\n".join(head + [message_text(m, lang, style) for m in reply.lines])
     return t(lang, "help")
+
+
+def choice_line(number: int, choice: Choice, lang: str, style: Style = PLAIN) -> str:
+    line = f"{number}. *{style.escape(choice.topic)}*"
+    if choice.description:
+        line += f" — {style.escape(_short(choice.description, 120))}"
+    return line
+
+
+def nothing_lines(reply: Reply, lang: str, style: Style = PLAIN) -> list[str]:
+    """Nobody named: say so, offer the plausibly related topics, point to where to ask."""
+    lines = [t(lang, "unknown", query=style.escape(_short(reply.query)))]
+    if reply.suggestions:
+        topics = ", ".join(f"*{style.escape(s)}*" for s in reply.suggestions)
+        lines.append(t(lang, "related", topics=topics))
+    fallback = reply.values.get("fallback")
+    if isinstance(fallback, ChannelRef):
+        lines.append(t(lang, "fallback_channel", channel=style.channel(fallback.id)))
+    return lines
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def message_text(message: Message, lang: str, style: Style = PLAIN) -> str:
@@ -80,7 +106,6 @@ def answer_lines(answer: TopicAnswer, lang: str, style: Style = PLAIN) -> list[s
         lines.append(t(lang, "backups_line", people=people))
     if answer.channel:
         lines.append(t(lang, "channel_line", channel=style.channel(answer.channel)))
-    if answer.matched:
-        key = "matched_alias" if answer.matched_alias else "matched_other"
-        lines.append(t(lang, key, text=esc(answer.matched)))
+    if answer.why is not None:
+        lines.append(t(lang, f"why_{answer.why.kind}", text=esc(_short(answer.why.words, 60))))
     return lines

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     working_hours: str = Field(default="mon-fri 09:00-17:00", alias="POCBOT_WORKING_HOURS")
     timezone: str = Field(default="UTC", alias="POCBOT_TIMEZONE")  # for people and channels without one
     digest: str = Field(default="mon 09:00", alias="POCBOT_DIGEST")  # weekly, local time; "off" stops it
+    # Understanding: the embedded model ("off": names, aliases and words only), and where to send
+    # people whose question no topic covers.
+    semantic: bool = Field(default=True, alias="POCBOT_SEMANTIC")
+    fallback_channel: str = Field(default="", alias="POCBOT_FALLBACK_CHANNEL")
 
     @property
     def slack_enabled(self) -> bool:

@@ -41,6 +41,7 @@ def make_bot(engine: Engine, settings: Settings | None = None) -> Bot:
     return Bot(
         engine, language=settings.language, admins=frozenset(settings.admin_emails),
         managers_manage_all=settings.managers_manage_all, nudge_policy=settings.nudge_policy(),
+        semantic=settings.semantic, fallback_channel=settings.fallback_channel.strip().lstrip("#") or None,
     )
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import LargeBinary, JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -58,6 +58,30 @@ class TopicAlias(SQLModel, table=True):
     topic_id: int = Field(foreign_key="topic.id", index=True)
     alias: str = Field(max_length=200)
     key: str = Field(max_length=200, unique=True)
+
+
+class TopicExample(SQLModel, table=True):
+    """A phrasing that means this topic: taught by a manager, picked from a close call, or imported."""
+
+    __tablename__ = "topic_example"
+    __table_args__ = (UniqueConstraint("topic_id", "key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id", index=True)
+    text: str = Field(max_length=300)
+    key: str = Field(max_length=300)  # folded text: the same phrasing is kept once per topic
+    source: str = Field(default="taught", max_length=16)  # taught | picked | import
+    created_by: str = Field(default="", max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TopicVector(SQLModel, table=True):
+    """A topic's embedding, so a restart or a second replica need not encode the directory again."""
+
+    __tablename__ = "topic_vector"
+    topic_id: int = Field(foreign_key="topic.id", primary_key=True)
+    model: str = Field(max_length=64, primary_key=True)
+    text_hash: str = Field(max_length=64)  # of the text encoded: a changed topic is encoded again
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class TopicTag(SQLModel, table=True):

@@ -129,3 +129,11 @@ def absence_at(*, session: Session, person_id: int, at: datetime) -> tuple[datet
     ends_at, tz, *delegate = row
     cover = AssignedPerson(0, AssignmentKind.backup, 0, *delegate) if delegate[0] is not None else None
     return ends_at, tz, cover
+
+
+def live_tags(*, session: Session) -> list[tuple[int, str]]:
+    """(topic id, tag) of live topics."""
+    return _raw(
+        session,
+        "SELECT g.topic_id, g.tag FROM topic_tag g JOIN topic t ON t.id = g.topic_id WHERE t.removed_at IS NULL",
+    )

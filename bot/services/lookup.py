@@ -7,21 +7,29 @@ from sqlmodel import Session
 
 from bot.dates import zone
 from bot.index_cache import Snapshot
-from bot.messages import Action, PersonView, Reply, ReplyKind, TopicAnswer
-from bot.understanding.names import MatchKind, Resolution
+from bot.messages import Action, ChannelRef, Choice, PersonView, Reply, ReplyKind, TopicAnswer, Why
+from bot.understanding.calibration import offered
+from bot.understanding.decision import Candidate, Verdict
+from bot.understanding.pipeline import understand
 from store import queries
 from store.models import AssignmentKind
-from store.queries import AssignedPerson, TopicRow
+from store.queries import AssignedPerson
 
 
-def lookup(query: str, *, session: Session, snapshot: Snapshot, lang: str, now: datetime) -> Reply:
-    found = snapshot.index.resolve(query)
-    if found.kind is MatchKind.unknown:
-        return Reply(ReplyKind.unknown, lang, query=query)
-    if found.topic_id is None:
-        return _suggestions(found, query, snapshot=snapshot, lang=lang)
-    answer = answer_for(found.topic_id, session=session, snapshot=snapshot, now=now, resolution=found)
-    return Reply(ReplyKind.answer, lang, answer=answer, query=query, actions=actions_for(answer))
+def lookup(message: str, *, session: Session, snapshot: Snapshot, lang: str, now: datetime,
+           fallback: str | None = None) -> Reply:
+    """Understand the message, then answer the one topic, offer a close call, or name nobody."""
+    decision = understand(message, snapshot.understanding)
+    query = decision.query or message
+    if decision.verdict is Verdict.sure:
+        best = decision.candidates[0]
+        answer = answer_for(best.topic_id, session=session, snapshot=snapshot, now=now, why=best.why)
+        return Reply(ReplyKind.answer, lang, answer=answer, query=query, actions=actions_for(answer))
+    known = [c for c in decision.candidates if c.topic_id in snapshot.topics]
+    choices = known[: offered([c.score for c in known])]
+    if decision.verdict is Verdict.close and choices:
+        return _choices(choices, query, snapshot=snapshot, lang=lang)
+    return _nothing(choices, query, snapshot=snapshot, lang=lang, fallback=fallback)
 
 
 def answer_for(
@@ -30,7 +38,7 @@ def answer_for(
     session: Session,
     snapshot: Snapshot,
     now: datetime,
-    resolution: Resolution | None = None,
+    why: Why | None = None,
 ) -> TopicAnswer:
     """The topic's POC and backups; when it has no POC, its nearest ancestor's."""
     lineage = snapshot.lineage(topic_id)
@@ -48,8 +56,9 @@ def answer_for(
         channel=next((t.channel for t in lineage if t.channel), None),
         primary=_view(primary) if primary else None,
         backups=tuple(_view(a) for a in backups),
-        matched=_matched_text(topic, resolution),
-        matched_alias=bool(resolution and resolution.via_alias),
+        matched=why.words if why and why.kind in ("alias", "typo") else None,
+        matched_alias=bool(why and why.kind == "alias"),
+        why=why if why and why.kind not in ("name",) else None,
         inherited_from=holder.name if holder is not topic else None,
         away_until=_until(away[0], away[1]) if away else None,
         cover=_view(cover) if cover else None,
@@ -67,18 +76,24 @@ def _primary(assigned: list[AssignedPerson], topic_id: int) -> AssignedPerson | 
     )
 
 
-def _matched_text(topic: TopicRow, resolution: Resolution | None) -> str | None:
-    if resolution is None or resolution.matched == topic.name and resolution.kind is MatchKind.exact:
-        return None
-    return resolution.matched
-
-
-def _suggestions(found: Resolution, query: str, *, snapshot: Snapshot, lang: str) -> Reply:
-    names = tuple(snapshot.topics[i].name for i in found.suggestions if i in snapshot.topics)
-    actions = tuple(
-        Action("lookup", snapshot.topics[i].name, str(i)) for i in found.suggestions if i in snapshot.topics
+def _choices(offered: list[Candidate], query: str, *, snapshot: Snapshot, lang: str) -> Reply:
+    """A close call: the likely topics as choices, each a button that answers it in full."""
+    choices = tuple(
+        Choice(c.topic_id, snapshot.topics[c.topic_id].name, snapshot.topics[c.topic_id].description, why=c.why)
+        for c in offered
     )
-    return Reply(ReplyKind.suggestions, lang, suggestions=names, query=query, actions=actions)
+    actions = tuple(Action("lookup", c.topic, str(c.topic_id)) for c in choices)
+    return Reply(ReplyKind.suggestions, lang, suggestions=tuple(c.topic for c in choices), query=query,
+                 actions=actions, choices=choices)
+
+
+def _nothing(related: list[Candidate], query: str, *, snapshot: Snapshot, lang: str,
+             fallback: str | None = None) -> Reply:
+    """Nobody named; the plausibly related topics offered, if any, and where to ask."""
+    names = tuple(snapshot.topics[c.topic_id].name for c in related)
+    actions = tuple(Action("lookup", snapshot.topics[c.topic_id].name, str(c.topic_id)) for c in related)
+    values = {"fallback": ChannelRef(fallback)} if fallback else {}
+    return Reply(ReplyKind.unknown, lang, suggestions=names, query=query, actions=actions, values=values)
 
 
 def actions_for(answer: TopicAnswer) -> tuple[Action, ...]:

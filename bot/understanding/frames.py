@@ -37,7 +37,8 @@ _FRAMES = [
 FRAME = re.compile(rf"^{_GREETING}(?:{'|'.join(_FRAMES)})(?:\s+|$)", re.IGNORECASE)
 _LEADING_FILLER = re.compile(r"^(?:the|our|my|a|an|el|la|los|las|lo|un|una|mi|nuestro|nuestra)\s+")
 _TRAILING_FILLER = re.compile(
-    r"\s+(?:please|pls|thanks|thank you|por favor|gracias|here|now|today|at acme|aqui|ahora)$"
+    r"\s+(?:please|pls|thanks|thank you|por favor|gracias|here|now|today|at acme|aqui|ahora|"
+    r"poc|contact|point of contact|contacto|who s the contact|who is the contact)$"
 )
 
 def topic_query(question: str) -> str:

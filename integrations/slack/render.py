@@ -54,7 +54,7 @@ def shared_blocks(reply: Reply, user_id: str) -> list[dict]:
 
 def _buttons(reply: Reply, *, shareable: bool) -> list[dict]:
     lang = reply.lang
-    if reply.kind is ReplyKind.suggestions:
+    if reply.kind in (ReplyKind.suggestions, ReplyKind.unknown):
         return [
             button(f"poc_lookup_{n}", action.label, f"{action.value}:{lang}")
             for n, action in enumerate(reply.actions)

@@ -83,6 +83,7 @@ PHRASINGS = [
     # Parent fallback: no POC of their own, answered by the parent's
     ("who is the POC for corporate cards?", "alice@acme.test"),
     ("amex", "alice@acme.test"),
+    ("sales", "erin@acme.test"),  # Sales Operations: the one topic named for sales (Salesforce is a product)
     ("who handles the VPN?", "dan@acme.test"),
     ("remote access", "dan@acme.test"),
     ("office snacks", "jamal@acme.test"),
@@ -92,7 +93,6 @@ PHRASINGS = [
     ("who handles benefits?", None),
     ("support", None),
     ("cards", None),
-    ("sales", None),
     # Unknown: name nobody
     ("banana", None),
     ("who is the POC for quantum physics?", None),

@@ -35,7 +35,7 @@ def test_a_first_chat_on_an_empty_store_loads_the_demo_and_answers(tmp_path: Pat
     assert "Demo organisation loaded" in result.stdout
     assert "POC: Pablo Ruiz" in result.stdout
     assert "Punto de contacto: Luis Fernández" in result.stdout
-    assert "I don't know a topic called “banana”" in result.stdout
+    assert "Nothing in the directory covers “banana”" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 

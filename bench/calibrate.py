@@ -1,0 +1,147 @@
+"""Fit the decision's weights and thresholds on the development set (../shared/eval).
+
+Computes every feature of bot/understanding/calibration.py for every (question, topic),
+fits a logistic model (is this topic the one asked about?) with a little L2, then searches
+the verdict thresholds that maximise accuracy with no `none` question naming anyone.
+Prints the numbers to paste into calibration.py, and the accuracy they reach.
+
+    .venv/bin/python bench/calibrate.py [--eval ../shared/eval] [--words-only]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.understanding import calibration as cal  # noqa: E402
+from bot.understanding.need import find_need, private_life  # noqa: E402
+from bot.understanding.pipeline import _named, evidence  # noqa: E402
+from integrations import bootstrap  # noqa: E402
+from integrations.evaluation import load_questions, scratch_store  # noqa: E402
+from store.db import read_session  # noqa: E402
+
+
+def collect(folder: Path, words_only: bool):
+    """Per question: (kind, expected topic id or None, named-by-name topic id or None, features)."""
+    questions = load_questions(folder / "questions.yaml")
+    rows = []
+    with scratch_store(folder / "org.yaml") as engine:
+        bot = bootstrap.make_bot(engine)
+        with read_session(engine) as session:
+            snapshot = bot.directory.get(session=session)
+        directory = snapshot.understanding
+        ids = {row.name: row.id for row in snapshot.topics.values()}
+        for q in questions:
+            need = find_need(q.text)
+            named = _named(need, directory) if need.query else None
+            words, meaning = evidence(need, directory)
+            found = cal.features(words, {} if words_only else meaning, private_life(need.text))
+            rows.append((q.kind, ids.get(q.expect), named.topic_id if named else None, found))
+        order = np.asarray([int(i) for i in directory.words.topic_ids])
+    return rows, order
+
+
+def rank_names(words_only: bool) -> tuple[str, ...]:
+    return tuple(f for f in cal.FEATURES if not words_only or f in cal.RANK_WORDS_ONLY)
+
+
+def decide_names(words_only: bool) -> tuple[str, ...]:
+    return tuple(f for f in cal.DECIDE_FEATURES if not words_only or f in cal.DECIDE_WORDS_ONLY or f == "private")
+
+
+def fit(X: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Logistic regression by Newton's method on standardised features, L2 on every weight
+    but the bias; returned in the features' own units."""
+    mean, spread = X.mean(axis=0), np.maximum(X.std(axis=0), 1e-6)
+    w = _fit((X - mean) / spread, y, l2)
+    raw = w[1:] / spread
+    return np.r_[w[0] - float(raw @ mean), raw]
+
+
+def _fit(X: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    X = np.hstack([np.ones((len(X), 1)), X])
+    w = np.zeros(X.shape[1])
+    penalty = l2 * np.diag(np.r_[0, np.ones(len(w) - 1)])
+    for _ in range(60):
+        p = 1 / (1 + np.exp(-X @ w))
+        grad = X.T @ (p - y) + penalty @ w
+        hess = (X * (p * (1 - p))[:, None]).T @ X + penalty
+        w -= np.linalg.solve(hess, grad)
+    return w
+
+
+def weights(names: tuple[str, ...], w: np.ndarray) -> dict[str, float]:
+    return {"bias": round(float(w[0]), 3)} | {n: round(float(v), 3) for n, v in zip(names, w[1:])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
+    parser.add_argument("--words-only", action="store_true")
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--show", action="store_true", help="List each question's certainty.")
+    args = parser.parse_args()
+    if not (args.eval / "questions.yaml").exists():
+        sys.exit(f"no development set at {args.eval}")
+    rows, order = collect(args.eval, args.words_only)
+    names = rank_names(args.words_only)
+    X = np.concatenate([np.stack([found[n] for n in names], axis=1) for *_, found in rows])
+    y = np.concatenate([order == (expect if expect is not None else -1) for _, expect, _, _ in rows]).astype(float)
+    rank = weights(names, fit(X, y, args.l2))
+    print("RANK =", rank)
+    table = "RANK_WORDS_ONLY" if args.words_only else "RANK"
+    setattr(cal, table, rank)
+    decided = []
+    for kind, expect, named, found in rows:
+        ranked = cal.rank(found)
+        top = np.argsort(-ranked)[: cal.MAX_CHOICES]
+        values = cal.decide_features(ranked, top, found)
+        decided.append((kind, expect, named, int(order[top[0]]), [int(order[i]) for i in top], values))
+    dnames = decide_names(args.words_only)
+    Xd = np.asarray([[v[n] for n in dnames] for *_, v in decided])
+    yd = np.asarray([expect is not None and best == expect for _, expect, _, best, _, _ in decided], dtype=float)
+    decide = weights(dnames, fit(Xd, yd, args.l2))
+    print("DECIDE =", decide)
+    setattr(cal, "DECIDE_WORDS_ONLY" if args.words_only else "DECIDE", decide)
+    scored = [(kind, expect, named, best, top3, cal.certainty(v)) for kind, expect, named, best, top3, v in decided]
+    if "--show" in sys.argv:
+        texts = [q.text for q in load_questions(args.eval / "questions.yaml")]
+        for (kind, expect, named, best, top3, sure), text in sorted(zip(scored, texts), key=lambda r: -r[0][5]):
+            if named is None:
+                print(f"{sure:.3f} {kind:11} {'OK' if best == expect else ('--' if expect is None else 'xx')} {text[:70]}")
+    results = []
+    for sure_at in np.arange(0.3, 0.96, 0.025):
+        for close_at in np.arange(0.05, sure_at + 0.001, 0.025):
+            results.append((simulate(scored, sure_at, close_at), sure_at, close_at))
+    for (accuracy, named_none, sure_share), sure_at, close_at in sorted(
+            results, key=lambda r: (r[0][1] == 0, r[0][0]), reverse=True)[:8]:
+        print(f"SURE = {sure_at:.3f}, CLOSE = {close_at:.3f}: accuracy {accuracy:.1%}, "
+              f"none named {named_none}, right answers that were sure {sure_share:.0%}")
+
+
+def simulate(scored, sure_at: float, close_at: float) -> tuple[float, int, float]:
+    """The eval's rule: sure names the best topic's POC; a close call names each choice's POC."""
+    right = named_none = sure_right = topic_right = 0
+    for kind, expect, named, best, top3, sure in scored:
+        if named is not None:
+            verdict, offered = "sure", [named]
+        else:
+            verdict = "sure" if sure >= sure_at else ("close" if sure >= close_at else "nothing")
+            offered = [best] if verdict == "sure" else (top3 if verdict == "close" else [])
+        if expect is None:
+            ok = not offered
+            named_none += bool(offered) and kind in ("unknown", "decoy")
+        else:
+            ok = expect in offered
+            topic_right += ok
+            sure_right += ok and verdict == "sure"
+        right += ok
+    return right / len(scored), named_none, sure_right / max(topic_right, 1)
+
+
+if __name__ == "__main__":
+    main()

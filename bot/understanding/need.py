@@ -1,0 +1,90 @@
+"""Find the need in a message: drop the greetings and thanks, split the subject from its context.
+
+People write paragraphs in Slack. The sentences that greet, thank or apologise say
+nothing about the topic; the rest is read, up to a bound so a 40,000-character paste
+costs no more than a long message.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.understanding.frames import topic_query
+from bot.understanding.text import clean_input, fold
+
+READ_HEAD, READ_TAIL = 2000, 1000  # what is read of a long message: its start and its end
+_MENTION = re.compile(r"<[@!#][^>]*>|<at>[^<]*</at>")
+_SENTENCE = re.compile(r"(?<=[.!?¿¡;:…])\s+|\n+|(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])\s+")
+# Sentences that only greet, thank, apologise or sign off.
+_SOCIAL = re.compile(
+    r"^(?:hi|hey|hello|hiya|morning|good (?:morning|afternoon|evening)|evening|buenos dias|buenas|hola|"
+    r"thanks?|thank you|many thanks|cheers|ta|gracias|hope|sorry|apologies|congrats|have a|enjoy|"
+    r"happy|long time|no rush|otherwise|exciting|bit of|weird one|quick (?:one|question)|small thing|"
+    r"also|ps|p s)\b",
+)
+_ASKS = re.compile(r"\b(?:who|whom|where|which|anyone|someone|somebody|quien|donde|alguien|poc|contact)\b")
+# A topic named after these is context ("payroll for the emergency team"), not the subject.
+_CONTEXT = re.compile(
+    r"\s(?:for|in|on|at|from|of|with|using|after|during|about)\s+(?:the|a|an|our|my|this|that|some|"
+    r"his|her|their|new|\d+)?\b|\s(?:para|en|del|de la|de los|de las|con)\s"
+)
+
+
+@dataclass(frozen=True)
+class Need:
+    text: str  # what is read: the message without its social sentences
+    query: str  # the question frame peeled off (folded), for names and typos
+    head: str  # the query up to its first context phrase: the subject
+    tail: str  # the context ("for the emergency department staff")
+    long: bool  # more than one sentence was kept
+    sentences: tuple[str, ...] = ()  # the kept sentences, in order
+
+
+def find_need(message: str) -> Need:
+    text = _bounded(clean_input(_MENTION.sub(" ", message or ""), len(message or "")))
+    sentences = list(dict.fromkeys(s.strip() for s in _SENTENCE.split(text) if s and s.strip()))
+    kept = [s for s in sentences if not _is_social(s)] or sentences
+    reading = " ".join(kept)
+    query = topic_query(reading)
+    long = len(kept) > 1
+    head, tail = (query, "") if long else _split_context(query)
+    return Need(reading, query, head, tail, long, tuple(kept))
+
+
+def _bounded(text: str) -> str:
+    """The start and the end of a long message: the cost is capped, and a question at the end is read."""
+    if len(text) <= READ_HEAD + READ_TAIL:
+        return text
+    return f"{text[:READ_HEAD]}\n{text[-READ_TAIL:]}"
+
+
+def _is_social(sentence: str) -> bool:
+    folded = fold(sentence)
+    if not folded:
+        return True  # only emoji or punctuation
+    return bool(_SOCIAL.match(folded)) and not _ASKS.search(folded)
+
+
+def _split_context(query: str) -> tuple[str, str]:
+    found = _CONTEXT.search(" " + query)
+    if not found or found.start() < 2:
+        return query, ""
+    cut = found.start() - 1
+    return query[:cut].strip(), query[cut:].strip()
+
+
+# Private life: a question about one's own pets, home, car, holidays or hobbies shares words
+# with company topics ("parking for my boat") but is not about work.
+_PRIVATE = re.compile(
+    r"\b(?:my|mi|mis|our)\s+(?:\w+\s+){0,2}?(?:dog|dogs|cat|cats|pet|pets|puppy|horse|car|boat|bike|motorbike|"
+    r"wedding|honeymoon|holiday|holidays|vacation|flat|apartment|house|garden|neighbour|neighbor|neighbours|"
+    r"landlord|mortgage|kid|kids|kid s|child s|children s school|school|birthday|party|hobby|website|blog|"
+    r"wallet|bitcoin|crypto|hairdresser|barber|gym|band|perro|gato|mascota|coche|moto|boda|vacaciones|casa|"
+    r"piso|vecino|vecinos|jardin|peluquero|peluquera|cumpleanos|fiesta)\b"
+    r"|\bat home\b|\bpersonal\s+(?:website|blog|project|car)\b|\ben casa\b"
+)
+
+
+def private_life(text: str) -> bool:
+    """Whether the message is about the asker's private life (pets, home, car, holidays...)."""
+    return bool(_PRIVATE.search(fold(text)))

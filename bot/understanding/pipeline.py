@@ -1,0 +1,129 @@
+"""Text to topic: clean, find the need, gather evidence (names, words, meaning), fuse, decide."""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from bot.messages import Why
+from bot.understanding import calibration as cal
+from bot.understanding.decision import Candidate, Decision, Verdict
+from bot.understanding.meaning import MeaningIndex
+from bot.understanding.names import MatchKind, TopicIndex
+from bot.understanding.need import Need, find_need, private_life
+from bot.understanding.vocabulary import content_words
+from bot.understanding.words import TopicDocument, WordIndex, WordScores
+
+_TYPO_WORDS = 5  # a typo of a whole name is looked for in questions up to this many words
+_CONNECTORS = re.compile(r"\s(?:and|y|e|of|de)\s")  # "helth and safty" is "Health & Safety"
+_SENTENCES = 6  # sentences of a long message read one by one by the model
+
+
+class Directory:
+    """Everything understanding needs about the live topics; indexes are built on first need."""
+
+    def __init__(self, documents: Sequence[TopicDocument], names: TopicIndex,
+                 meaning: Callable[["Directory"], MeaningIndex | None] | None = None) -> None:
+        self.documents = {d.topic_id: d for d in documents}
+        self.order = list(documents)
+        self.names = names
+        self._meaning_factory = meaning
+        self._words: WordIndex | None = None
+        self._meaning: MeaningIndex | None = None
+        self._meaning_tried = False
+        self._lock = threading.Lock()
+
+    @property
+    def words(self) -> WordIndex:
+        with self._lock:
+            if self._words is None:
+                self._words = WordIndex(self.order)
+            return self._words
+
+    @property
+    def meaning(self) -> MeaningIndex | None:
+        with self._lock:
+            if not self._meaning_tried and self._meaning_factory is not None:
+                self._meaning_tried = True
+                self._meaning = self._meaning_factory(self)
+            return self._meaning
+
+    def warm(self) -> None:
+        self.names.warm()
+        _ = self.words, self.meaning
+
+
+def understand(message: str, directory: Directory) -> Decision:
+    """The one entry point: what the message asks for, as sure / close call / nothing."""
+    need = find_need(message)
+    if not need.query or not directory.order:
+        return Decision(Verdict.nothing, query=need.query)
+    named = _named(need, directory)
+    if named is not None:
+        return Decision(Verdict.sure, (named,), need.query)
+    return _weigh(need, directory)
+
+
+def _named(need: Need, directory: Directory) -> Candidate | None:
+    """The whole question is a topic's name or alias (up to case, accents, plurals, a typo)."""
+    if len(need.query.split()) > _TYPO_WORDS:
+        return None
+    for query in dict.fromkeys((need.query, _CONNECTORS.sub(" ", f" {need.query} ").strip())):
+        found = directory.names.resolve(query)
+        if found.kind in (MatchKind.exact, MatchKind.fuzzy):
+            kind = "typo" if found.kind is MatchKind.fuzzy else ("alias" if found.via_alias else "name")
+            return Candidate(found.topic_id, 1.0, Why(kind, found.matched), {"name": 1.0})
+    return None
+
+
+def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np.ndarray]]:
+    """Each kind of evidence for every topic: words explained, and closeness in meaning."""
+    head, tail = content_words(need.head), content_words(need.tail)
+    words = directory.words.score(head + tail, [1.0] * len(head) + [cal.TAIL_EMPHASIS] * len(tail))
+    meaning = directory.meaning
+    if meaning is None:
+        return words, {}
+    texts = [need.text]
+    if need.tail:
+        texts.append(need.head)
+    sentences = list(need.sentences[:_SENTENCES]) if need.long else []
+    scores, off_work = meaning.scores_many(texts + sentences)
+    found = {"full": scores[0], "head": scores[1] if need.tail else scores[0]}
+    found["sentence"] = scores[len(texts):].max(axis=0) if sentences else scores[0]
+    found["off_work"] = np.full_like(scores[0], off_work[0] - scores[0].max())
+    return words, found
+
+
+def _weigh(need: Need, directory: Directory) -> Decision:
+    words, meaning = evidence(need, directory)
+    features = cal.features(words, meaning, private_life(need.text))
+    ranked = cal.rank(features)
+    top = _top(ranked, cal.SHORTLIST)
+    sure = cal.certainty(cal.decide_features(ranked, top, features))
+    candidates = tuple(_candidate(int(i), ranked, features, words, directory) for i in top)
+    return Decision(cal.verdict(sure), candidates, need.query, bool(meaning), sure)
+
+
+def _top(values: np.ndarray, count: int) -> np.ndarray:
+    if len(values) > count:
+        part = np.argpartition(-values, count)[:count]
+        return part[np.argsort(-values[part], kind="stable")]
+    return np.argsort(-values, kind="stable")
+
+
+def _candidate(position: int, confidence: np.ndarray, features: dict[str, np.ndarray], words: WordScores,
+               directory: Directory) -> Candidate:
+    topic_id = int(directory.words.topic_ids[position])
+    evidence = {name: float(values[position]) for name, values in features.items()}
+    return Candidate(topic_id, float(confidence[position]), _why(topic_id, words, evidence, directory), evidence)
+
+
+def _why(topic_id: int, words: WordScores, evidence: dict[str, float], directory: Directory) -> Why:
+    hits = directory.words.hits(words.words, topic_id, directory.documents)
+    if hits and evidence["words"] >= cal.WORDS_EXPLAIN:
+        field = hits[0].field
+        kind = {"name": "name", "example": "example"}.get(field, "description")
+        return Why(kind, " ".join(h.word for h in hits if h.field == field))
+    return Why("meaning")

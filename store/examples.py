@@ -1,0 +1,59 @@
+"""Taught phrasings of topics (examples): the only SQL on them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from store.models import Topic, TopicExample
+
+
+def add(*, session: Session, topic_id: int, text: str, key: str, source: str, actor: str,
+        now: datetime) -> bool:
+    """Keep the phrasing for the topic; False when the topic had it already."""
+    found = session.execute(
+        select(TopicExample.id).where(TopicExample.topic_id == topic_id, TopicExample.key == key)
+    ).first()
+    if found is not None:
+        return False
+    session.add(TopicExample(topic_id=topic_id, text=text, key=key, source=source, created_by=actor,
+                             created_at=now))
+    session.flush()
+    return True
+
+
+def holders(*, session: Session, key: str, topic_id: int | None = None) -> list[int]:
+    """The topics that have this phrasing (among one topic, or all)."""
+    query = select(TopicExample.topic_id).where(TopicExample.key == key)
+    if topic_id is not None:
+        query = query.where(TopicExample.topic_id == topic_id)
+    return [row[0] for row in session.execute(query)]
+
+
+def remove(*, session: Session, key: str, topic_ids: list[int]) -> None:
+    session.execute(delete(TopicExample).where(TopicExample.key == key, TopicExample.topic_id.in_(topic_ids)))
+
+
+def live(*, session: Session) -> list[tuple[int, str]]:
+    """(topic id, text) of every example of a live topic, oldest first."""
+    query = (select(TopicExample.topic_id, TopicExample.text).join(Topic, Topic.id == TopicExample.topic_id)
+             .where(Topic.removed_at.is_(None)).order_by(TopicExample.id))
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def replace(*, session: Session, topic_id: int, examples: list[tuple[str, str]], actor: str,
+            now: datetime) -> None:
+    """An import's truth for one topic: exactly these (text, key) examples, each once."""
+    session.execute(delete(TopicExample).where(TopicExample.topic_id == topic_id))
+    for key, text in {key: text for text, key in examples}.items():
+        session.add(TopicExample(topic_id=topic_id, text=text, key=key, source="import", created_by=actor,
+                                 created_at=now))
+
+
+def of_topics(*, session: Session) -> dict[int, list[str]]:
+    """Every topic's examples (for export), oldest first."""
+    found: dict[int, list[str]] = {}
+    for topic_id, text in session.execute(select(TopicExample.topic_id, TopicExample.text).order_by(TopicExample.id)):
+        found.setdefault(topic_id, []).append(text)
+    return found
