@@ -106,6 +106,13 @@ class Bot:
             answer = answer_for(topic_id, session=session, snapshot=snapshot, now=self.clock())
         return Reply(ReplyKind.answer, lang, answer=answer, query=answer.topic, actions=actions_for(answer))
 
+    def pick(self, actor: Actor, topic_id: int, question: str, *, lang: str | None = None) -> Reply:
+        """A topic picked from a close call: its answer; the question, if it really offered the topic,
+        is kept as a phrasing of it (so the next person who asks that way gets a sure answer)."""
+        lang = lang or self.language
+        return self._safe(lang, lambda: self._unit(
+            actor, lang, None, True, lambda s, ctx: teaching.pick(s, ctx, topic_id, question)))
+
     def identify(self, actor: Actor) -> Actor:
         with read_session(self.engine) as session:
             return people.identify(actor, session=session)

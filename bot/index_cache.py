@@ -71,8 +71,8 @@ def _build(version: int, *, session: Session, meaning: Callable[[Directory], Mea
     aliases = queries.live_aliases(session=session)
     entries += [(i, alias, True, key) for i, alias, key in aliases]
     index = TopicIndex(entries)
-    documents = _documents(topics, aliases, queries.live_tags(session=session), examples.live(session=session))
-    directory = Directory(documents, index, meaning)
+    directory = Directory(_documents(topics, aliases, queries.live_tags(session=session),
+                                     examples.live(session=session)), index, meaning)
     elapsed = (time.perf_counter() - started) * 1e3
     _LOGGER.info("directory v%d: %d topics, %d keys in %.0f ms", version, len(topics), len(index), elapsed)
     return Snapshot(version, index, topics, directory)
@@ -110,3 +110,10 @@ def meaning_of(engine: Engine | None, directory: Directory) -> MeaningIndex | No
     taught = [(position, text) for position, d in enumerate(directory.order) for text in d.examples]
     examples = VECTORS.vectors(encoder, [text for _, text in taught]) if taught else None
     return MeaningIndex(encoder, vectors, examples, [position for position, _ in taught])
+
+
+def directory_documents(*, session: Session) -> list[TopicDocument]:
+    """Every live topic as understanding reads it (for encoding the directory after an import)."""
+    topics = {row.id: row for row in queries.live_topics(session=session)}
+    return _documents(topics, queries.live_aliases(session=session), queries.live_tags(session=session),
+                      examples.live(session=session))

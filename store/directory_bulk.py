@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from store.bulk import chunks, insert_rows
 from store.directory import Current, current_assignments
-from store.models import Person, Topic, TopicAlias, TopicManager, TopicTag
+from store.models import Person, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class DirectorySnapshot:
     tags: dict[int, list[str]]  # topic id -> tags, oldest first
     current: dict[int, Current]  # topic id -> current holders
     managers: dict[int, list[int]] = field(default_factory=dict)  # topic id -> person ids
+    examples: dict[int, list[str]] = field(default_factory=dict)  # topic id -> taught phrasings
     email_of: dict[int, str] = field(init=False)
     topic_by_id: dict[int, TopicRow] = field(init=False)
     alias_owner: dict[str, int] = field(init=False)  # alias key -> topic id
@@ -84,7 +85,10 @@ def load_snapshot(*, session: Session) -> DirectorySnapshot:
     manager_query = select(TopicManager.topic_id, TopicManager.person_id).order_by(TopicManager.id)
     for topic_id, person_id in session.execute(manager_query):
         managers.setdefault(topic_id, []).append(person_id)
-    return DirectorySnapshot(people, topics, aliases, tags, current, managers)
+    examples: dict[int, list[str]] = {}
+    for topic_id, text in session.execute(select(TopicExample.topic_id, TopicExample.text).order_by(TopicExample.id)):
+        examples.setdefault(topic_id, []).append(text)
+    return DirectorySnapshot(people, topics, aliases, tags, current, managers, examples)
 
 
 def insert_people(*, session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -110,7 +114,7 @@ def _ids(session: Session, column: InstrumentedAttribute[str], values: list[str]
 
 
 def delete_topic_children(
-    *, session: Session, model: type[TopicAlias] | type[TopicTag] | type[TopicManager],
+    *, session: Session, model: type[TopicAlias] | type[TopicTag] | type[TopicManager] | type[TopicExample],
     topic_ids: Collection[int],
 ) -> None:
     """Delete the aliases (or tags, or managers) of these topics, to write them afresh."""

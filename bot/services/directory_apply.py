@@ -1,6 +1,8 @@
 """Write an import plan in batches: people, then topics, then parents, then assignments."""
 from __future__ import annotations
 
+from bot.understanding.text import fold
+
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -10,7 +12,7 @@ from sqlmodel import Session
 from store.bulk import chunks, insert_rows, update_rows
 from store.directory import Current, DirectoryWriter
 from store.directory_bulk import delete_topic_children, insert_people, insert_topics
-from store.models import Person, Role, Topic, TopicAlias, TopicManager, TopicTag
+from store.models import Person, Role, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
 
 if TYPE_CHECKING:
     from bot.services.directory_import import Change, ImportPlan
@@ -51,7 +53,7 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: str, reason: str,
         person_ids.update(_apply_people(session, writer, batch, plan))
     topic_ids = {key: row.id for key, row in snapshot.topics.items()}
     # Aliases may move between listed topics: free every old one before adding any.
-    children = ((TopicAlias, "aliases"), (TopicTag, "tags"), (TopicManager, "managers"))
+    children = ((TopicAlias, "aliases"), (TopicTag, "tags"), (TopicManager, "managers"), (TopicExample, "examples"))
     for model, name in children:
         stale = [topic_ids[c.key] for c in kinds["topic"] if c.key in topic_ids and name in c.after]
         delete_topic_children(session=session, model=model, topic_ids=stale)
@@ -103,6 +105,10 @@ def _apply_topics(session: Session, writer: DirectoryWriter, batch: Sequence[Cha
     managers = [{"topic_id": ids[c.key], "person_id": person_ids[email]}
                 for c in batch for email in c.after.get("managers", [])]
     insert_rows(session=session, model=TopicManager, rows=managers)
+    examples = [{"topic_id": ids[c.key], "text": text, "key": key, "source": "import", "created_by": writer.actor,
+                 "created_at": plan.now}
+                for c in batch for key, text in {fold(e): e for e in c.after.get("examples", [])}.items()]
+    insert_rows(session=session, model=TopicExample, rows=examples)
     for change in batch:
         writer.audit(change.action, topic_id=ids[change.key], before=change.before or None,
                      after=change.after)

@@ -39,4 +39,5 @@ def _topic_record(row: TopicRow, snapshot: DirectorySnapshot) -> TopicRecord:
         poc=snapshot.email_of[current.primary.person_id] if current.primary else None,
         backups=[snapshot.email_of[h.person_id] for h in current.backups],
         managers=sorted(snapshot.email_of[p] for p in snapshot.managers.get(row.id, [])),
+        examples=snapshot.examples.get(row.id, []),
     )

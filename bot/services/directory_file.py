@@ -13,7 +13,7 @@ _LOGGER = logging.getLogger(__name__)
 _RECORD_CONFIG = ConfigDict(
     extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True
 )
-_ITEM_LIMITS = {"aliases": 200, "tags": 64}  # the topic_alias and topic_tag column sizes
+_ITEM_LIMITS = {"aliases": 200, "tags": 64, "examples": 300}  # the column sizes
 
 
 class DirectoryFileError(Exception):
@@ -60,15 +60,16 @@ class TopicRecord(BaseModel):
     poc: str | None = Field(default=None, max_length=254)
     backups: list[str] = Field(default_factory=list)
     managers: list[str] = Field(default_factory=list)  # emails; may change it and its subtopics
+    examples: list[str] = Field(default_factory=list)  # phrasings that mean it (teach)
     line: int = Field(default=0, exclude=True)
 
-    @field_validator("aliases", "tags", "backups", "managers", mode="before")
+    @field_validator("aliases", "tags", "backups", "managers", "examples", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         # `aliases:` with nothing after it is YAML null; it means "none", like [].
         return [] if value is None else value
 
-    @field_validator("aliases", "tags", "backups", "managers", mode="after")
+    @field_validator("aliases", "tags", "backups", "managers", "examples", mode="after")
     @classmethod
     def _drop_blank_items(cls, value: list[str]) -> list[str]:
         return [item.strip() for item in value if item.strip()]
@@ -78,7 +79,7 @@ class TopicRecord(BaseModel):
     def _null_is_blank(cls, value: Any) -> Any:
         return "" if value is None else value
 
-    @field_validator("aliases", "tags", mode="after")
+    @field_validator("aliases", "tags", "examples", mode="after")
     @classmethod
     def _check_lengths(cls, value: list[str], info: ValidationInfo) -> list[str]:
         limit = _ITEM_LIMITS[info.field_name or ""]

@@ -82,7 +82,7 @@ def _choices(offered: list[Candidate], query: str, *, snapshot: Snapshot, lang: 
         Choice(c.topic_id, snapshot.topics[c.topic_id].name, snapshot.topics[c.topic_id].description, why=c.why)
         for c in offered
     )
-    actions = tuple(Action("lookup", c.topic, str(c.topic_id)) for c in choices)
+    actions = tuple(Action("pick", c.topic, str(c.topic_id)) for c in choices)
     return Reply(ReplyKind.suggestions, lang, suggestions=tuple(c.topic for c in choices), query=query,
                  actions=actions, choices=choices)
 

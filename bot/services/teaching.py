@@ -5,7 +5,10 @@ import re
 
 from sqlmodel import Session
 
-from bot.messages import Reply
+from bot.messages import Reply, ReplyKind
+from bot.services.lookup import actions_for, answer_for
+from bot.understanding.calibration import MAX_CHOICES
+from bot.understanding.pipeline import understand
 from bot.permissions import may_change
 from bot.services.assign import refuse
 from bot.services.context import Context, done, find_topic, invalid
@@ -54,6 +57,19 @@ def remember(session: Session, ctx: Context, topic_id: int, phrase: str, source:
           after={"example": phrase})
     bump_version(session=session)
     return True
+
+
+def pick(session: Session, ctx: Context, topic_id: int, question: str) -> Reply:
+    """Answer the picked topic; a directory person's pick among the offered choices teaches it."""
+    snapshot = ctx.snapshot
+    if topic_id not in snapshot.topics:
+        return Reply(ReplyKind.unknown, ctx.lang, query=str(topic_id))
+    question = clean_input(question, MAX_EXAMPLE)
+    offered = understand(question, snapshot.understanding).candidates if question else ()
+    if ctx.person is not None and any(c.topic_id == topic_id for c in offered[:MAX_CHOICES]):
+        remember(session, ctx, topic_id, question, "picked")
+    answer = answer_for(topic_id, session=session, snapshot=snapshot, now=ctx.now)
+    return Reply(ReplyKind.answer, ctx.lang, answer=answer, query=answer.topic, actions=actions_for(answer))
 
 
 def forget(session: Session, ctx: Context, text: str) -> Reply:

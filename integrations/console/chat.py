@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.core import Bot
-from bot.messages import Actor, Reply, ReplyKind, Request
+from bot.messages import Actor, Choice, Reply, ReplyKind, Request
 from bot.render import Style, render_text
 
 _BOLD = re.compile(r"\*([^*\n]+)\*")
@@ -40,10 +40,19 @@ def deliver_notices(bot: Bot, console: Console, rounds: int = 20) -> None:
             return
 
 
+def picked(last: Reply | None, line: str) -> Choice | None:
+    """The choice a bare number picks from the close call just shown, if any."""
+    if last is None or not line.strip().isdigit():
+        return None
+    number = int(line.strip())
+    return last.choices[number - 1] if 0 < number <= len(last.choices) else None
+
+
 def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
     """Read questions until end of input or a quit word; answer each one."""
     console = console or Console()
     console.print("[dim]Ask who the POC is for anything. `help` for help, `quit` to leave.[/]")
+    last: Reply | None = None  # a close call, whose choices may be picked by number
     try:
         while True:
             try:
@@ -53,7 +62,10 @@ def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
                 return
             if line.strip().lower() in QUIT_WORDS:
                 return
-            reply = bot.handle(Request(text=line, actor=actor))
+            choice = picked(last, line)
+            reply = bot.pick(actor, choice.topic_id, last.query, lang=last.lang) if choice and last else \
+                bot.handle(Request(text=line, actor=actor))
+            last = reply if reply.choices else None
             show(console, reply)
             bot.record(actor, line, reply)
             if reply.kind is ReplyKind.done:

@@ -29,8 +29,28 @@ def import_file(engine: Engine, path: Path, *, actor: str, people: Path | None =
             progress.update(task, completed=done, total=total)
 
     settings = get_settings()
-    return apply_import(engine, data, actor=actor, now=datetime.now(timezone.utc), progress=advance, quiet=quiet,
+    plan = apply_import(engine, data, actor=actor, now=datetime.now(timezone.utc), progress=advance, quiet=quiet,
                         policy=settings.nudge_policy(), lang=settings.language)
+    if settings.semantic:
+        encode_directory(engine, progress)
+    return plan
+
+
+def encode_directory(engine: Engine, progress: Progress | None = None) -> int:
+    """Encode and store the topic vectors the directory lacks, so no process encodes them again."""
+    from bot.index_cache import directory_documents
+    from bot.understanding.stored import refresh
+    from store.db import read_session
+
+    with read_session(engine) as session:
+        documents = directory_documents(session=session)
+    task = progress.add_task("Encoding topics", total=len(documents)) if progress else None
+
+    def advance(done: int, total: int) -> None:
+        if progress is not None and task is not None:
+            progress.update(task, completed=done, total=total)
+
+    return refresh(engine, documents, advance)
 
 
 def run_import_command(engine: Engine, path: Path, people: Path | None, dry_run: bool,

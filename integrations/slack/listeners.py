@@ -19,6 +19,7 @@ from integrations.tasks import Background
 
 _LOGGER = logging.getLogger(__name__)
 _LOOKUP = re.compile(r"^poc_lookup_\d+$")
+_PICK = re.compile(r"^poc_pick_\d+$")
 _INQUIRY = re.compile(r"^poc_inquiry_[a-z_]+$")
 ASK_MODAL = "poc_ask_modal"
 # Messages people write: plain, a thread reply also sent to the channel, one with a file.
@@ -49,6 +50,7 @@ class SlackListeners:
         app.view(ASK_MODAL)(self.on_ask_submit)
         app.action(_INQUIRY)(self.on_inquiry)
         app.action(_LOOKUP)(self.on_lookup)
+        app.action(_PICK)(self.on_pick)
 
     async def on_command(self, ack: Any, command: dict, respond: Any) -> None:
         """Answer in the ack itself (the fastest path, shown only to the asker).
@@ -191,6 +193,15 @@ class SlackListeners:
     async def on_lookup(self, ack: Any, action: dict, respond: Any) -> None:
         await ack()
         reply = await asyncio.to_thread(self.bot.answer_topic, _topic_id(action), lang=_lang(action, self.bot.language))
+        await respond(replace_original=True, text=render.text(reply), blocks=render.blocks(reply))
+
+    async def on_pick(self, ack: Any, action: dict, body: dict, respond: Any) -> None:
+        """A close call's choice: answered in place; the question teaches the bot that topic."""
+        await ack()
+        question = (action.get("value") or "").split(":", 2)[2:] or [""]
+        actor = await self.people.actor((body.get("user") or {}).get("id", ""))
+        reply = await asyncio.to_thread(self.bot.pick, actor, _topic_id(action), question[0],
+                                        lang=_lang(action, self.bot.language))
         await respond(replace_original=True, text=render.text(reply), blocks=render.blocks(reply))
 
     async def _answer_event(self, body: dict, event: dict, client: Any, thread: str | None) -> None:

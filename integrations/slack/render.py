@@ -55,10 +55,12 @@ def shared_blocks(reply: Reply, user_id: str) -> list[dict]:
 def _buttons(reply: Reply, *, shareable: bool) -> list[dict]:
     lang = reply.lang
     if reply.kind in (ReplyKind.suggestions, ReplyKind.unknown):
+        # A close call's choice carries the question, so that picking it can teach the bot.
         return [
-            button(f"poc_lookup_{n}", action.label, f"{action.value}:{lang}")
+            button(f"poc_{action.id}_{n}", action.label,
+                   f"{action.value}:{lang}" + (f":{reply.query[:PICK_QUERY_LIMIT]}" if action.id == "pick" else ""))
             for n, action in enumerate(reply.actions)
-            if action.id == "lookup"
+            if action.id in ("lookup", "pick")
         ]
     found = []
     for action in reply.actions:
@@ -75,6 +77,7 @@ def button(action_id: str, label: str, value: str) -> dict:
     return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label}, "value": value}
 
 
+PICK_QUERY_LIMIT = 300  # well under the 2,000 characters of a button value
 MODAL_BLOCK = "question"
 _MODAL_INPUT = "text"
 

@@ -12,6 +12,8 @@ CARD = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.4"  # what Teams renders on desktop, web and mobile
 ACTION_KEY = "pocbot"  # Action.Submit data: {"pocbot": action id, "value": "<id>:<lang>"}
+QUERY_KEY = "query"  # a close call's question, carried by its choices
+PICK_QUERY_LIMIT = 300
 QUESTION_INPUT = "question"
 _TEXT_LIMIT = 10_000
 _LABEL_LIMIT = 75
@@ -64,7 +66,7 @@ def reply_card(reply: Reply, *, shared_by: PersonView | None = None) -> dict[str
     text = render_text(reply, mentions.style())
     if shared_by is not None:
         text += "\n" + t(reply.lang, "shared_by", person=mentions.mention(shared_by))
-    actions = [] if shared_by is not None else buttons(reply.actions, reply.lang)
+    actions = [] if shared_by is not None else buttons(reply.actions, reply.lang, reply.query)
     return card(text, actions, mentions)
 
 
@@ -86,7 +88,7 @@ def card(text: str, actions: list[dict[str, Any]], mentions: Mentions) -> dict[s
     return {"contentType": CARD, "content": content}
 
 
-def buttons(actions: tuple[Action, ...], lang: str) -> list[dict[str, Any]]:
+def buttons(actions: tuple[Action, ...], lang: str, query: str = "") -> list[dict[str, Any]]:
     """Action.Submit per action. Share is left out: every Teams reply is seen by the whole
     conversation already (Slack needs it because /poc answers are private)."""
     found = []
@@ -96,6 +98,10 @@ def buttons(actions: tuple[Action, ...], lang: str) -> list[dict[str, Any]]:
             continue
         if action.id == "ask":
             found.append(_ask(t(lang, "button_ask", person=action.label), value, lang))
+        elif action.id == "pick":  # a close call's choice: the question goes along, to learn from
+            choice = submit(action.label, action.id, value)
+            choice["data"][QUERY_KEY] = query[:PICK_QUERY_LIMIT]
+            found.append(choice)
         else:
             found.append(submit(action.label, action.id, value))
     return found

@@ -46,6 +46,11 @@ class Submits:
             await self._send(context, stale(lang))
         elif action == "lookup":
             await self._send(context, await self._answer(item, lang))
+        elif action == "pick":
+            actor = await self._actor(context)
+            query = str(data.get(render.QUERY_KEY) or "")
+            reply = await asyncio.to_thread(self.bot.pick, actor, item, query, lang=lang)
+            await self._send(context, stale(lang) if reply.kind is ReplyKind.unknown else reply)
         elif action == "share":
             await self._share(context, item, lang)
         elif action == "ask":

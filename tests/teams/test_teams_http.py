@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from bot.i18n import t
 from store.db import read_session
-from store.models import Question, Subscription
+from store.models import TopicExample, Question, Subscription
 from tests.fakes import teams_activities as ta
 from tests.fakes.teams_connector import REPLY, Failure, FakeConnector
 from tests.teams.conftest import (
@@ -84,18 +84,23 @@ def test_a_question_in_spanish_is_answered_in_spanish(teams: RunningTeams, conne
     assert "Quinn Adams" in call.text and "Suplentes" in call.text
 
 
-def test_close_topics_come_as_one_button_each_and_a_press_answers_that_topic(
+def test_a_close_call_comes_as_one_action_per_topic_and_a_press_answers_and_teaches_it(
     teams: RunningTeams, connector: FakeConnector, teams_engine: Engine,
 ) -> None:
     teams.post(ta.message(ta.personal(BOB, teams.service_url), "benefits"))
     suggestions = buttons(only_post(connector).card)
-    assert [b["title"] for b in suggestions] == ["Pension Benefits", "Health Benefits"]
-    assert all(b["type"] == "Action.Submit" and b["data"]["pocbot"] == "lookup" for b in suggestions)
+    assert sorted(b["title"] for b in suggestions) == ["Health Benefits", "Pension Benefits"]
+    assert all(b["type"] == "Action.Submit" and b["data"]["pocbot"] == "pick" for b in suggestions)
+    assert all(b["data"]["query"] == "benefits" for b in suggestions)
+    health = next(b for b in suggestions if b["title"] == "Health Benefits")
 
-    teams.post(ta.submit(ta.personal(BOB, teams.service_url), suggestions[1]["data"]))
+    teams.post(ta.submit(ta.personal(BOB, teams.service_url), health["data"]))
 
     answer = connector.posted()[-1]
     assert answer.text.startswith("**Health Benefits**")
+    with read_session(teams_engine) as session:
+        taught = session.execute(select(TopicExample.text, TopicExample.source)).all()
+    assert [tuple(row) for row in taught] == [("benefits", "picked")]
 
 
 def test_lookups_are_written_to_the_question_log(teams: RunningTeams, teams_engine: Engine) -> None:
