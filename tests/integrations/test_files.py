@@ -13,7 +13,7 @@ from bot.services.directory_file import DirectoryFile, DirectoryFileError, Topic
 from bot.services.directory_import import apply_import, plan_import
 from integrations.files.formats import dump_directory_file, load_directory_file
 from store.db import read_session
-from store.models import Assignment, AuditEntry, Person, Topic, TopicAlias, TopicManager
+from store.models import Assignment, AuditEntry, Person, Topic, TopicAlias, TopicExample, TopicManager
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 DEMO = Path(__file__).parents[2] / "integrations" / "files" / "demo" / "org.yaml"
@@ -109,7 +109,7 @@ def test_shape_errors_in_yaml_are_all_reported_together_with_their_lines(tmp_pat
         "line 1: unknown section 'teams' (allowed: people, topics)",
         "topics item 5: must be a mapping of fields, not 'just a string'",
         "line 12: topic 'Payments': unknown field 'owner' (allowed: name, aliases, description, "
-        "tags, parent, channel, poc, backups, managers)",
+        "tags, parent, channel, poc, backups, managers, examples)",
         "line 20: topic 'Tax': field 'aliases': Input should be a valid list",
         "line 22: topic: missing field 'name'",
     ]
@@ -181,7 +181,7 @@ def test_an_unknown_csv_column_is_named_with_the_allowed_ones(tmp_path: Path) ->
 
     assert errors_of(write(tmp_path / "org.csv", text)) == [
         "row 1: unknown column 'owner' (allowed: name, aliases, description, tags, parent, "
-        "channel, poc, backups, managers)"]
+        "channel, poc, backups, managers, examples)"]
 
 
 def test_malformed_csv_is_reported_with_its_row(tmp_path: Path) -> None:
@@ -199,7 +199,8 @@ def test_an_unknown_suffix_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["export.yaml", "export.csv"])
 def test_export_then_import_is_a_round_trip(engine: Engine, tmp_path: Path, name: str) -> None:
-    text = MANAGED_YAML.replace("Card payments", "Card payments,\nmulti-line, ünïcode")
+    text = MANAGED_YAML.replace("Card payments", "Card payments,\nmulti-line, ünïcode").replace(
+        "    backups: [bob@acme.test]\n", "    backups: [bob@acme.test]\n    examples: [my card was charged twice, 'reembolso: ¿cuándo?']\n")
     apply_import(engine, load_directory_file(write(tmp_path / "org.yaml", text)),
                  actor="admin", now=NOW)
     with read_session(engine) as session:
@@ -209,6 +210,7 @@ def test_export_then_import_is_a_round_trip(engine: Engine, tmp_path: Path, name
     reloaded = load_directory_file(tmp_path / name)
 
     assert reloaded.topics[0].managers == ["alice@acme.test", "bob@acme.test"]
+    assert reloaded.topics[1].examples == ["my card was charged twice", "reembolso: ¿cuándo?"]
     assert reloaded.model_dump() == exported.model_dump()
     with read_session(engine) as session:
         assert plan_import(session, reloaded, now=NOW).is_empty
@@ -264,3 +266,18 @@ def test_an_unknown_manager_in_a_yaml_file_names_its_line_and_nothing_is_written
     assert raised.value.errors == [
         "line 10: topic 'Finance': unknown person 'zed@acme.test' in managers"]
     assert (count(engine, Person), count(engine, Topic), count(engine, TopicManager)) == (0, 0, 0)
+
+
+def test_examples_in_a_file_replace_a_topics_examples_and_a_second_import_changes_nothing(
+    engine: Engine, tmp_path: Path,
+) -> None:
+    taught = ORG_YAML.replace("    backups: [bob@acme.test]\n",
+                              "    backups: [bob@acme.test]\n    examples: [card charged twice, Card Charged Twice]\n")
+    apply_import(engine, load_directory_file(write(tmp_path / "a.yaml", taught)), actor="admin", now=NOW)
+    assert count(engine, TopicExample) == 1  # the same phrasing, up to case, is kept once
+
+    data = load_directory_file(write(tmp_path / "b.yaml", taught.replace("card charged twice, ", "")))
+    with read_session(engine) as session:
+        assert plan_import(session, data, now=NOW).is_empty
+    apply_import(engine, load_directory_file(write(tmp_path / "c.yaml", ORG_YAML)), actor="admin", now=NOW)
+    assert count(engine, TopicExample) == 0  # left out: the file is the truth

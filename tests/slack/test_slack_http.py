@@ -17,7 +17,7 @@ from integrations.slack import listeners
 from integrations.slack.client import MAX_RETRIES
 from store.db import read_session, write_session
 from store.directory import bump_version
-from store.models import Question, Topic, TopicAlias
+from store.models import Question, Topic, TopicAlias, TopicExample
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi, Failure
 from tests.fakes.slack_requests import Response, SlackSender
@@ -324,6 +324,25 @@ def test_a_spanish_asker_picking_a_suggestion_gets_the_answer_in_spanish(
 
     [call] = fake_slack.calls(RESPONSE_URL)
     assert "Punto de contacto:" in call.body["text"]
+
+
+def test_a_close_call_offers_one_button_per_topic_and_a_pick_answers_and_teaches_it(
+    slack: SlackSender, fake_slack: FakeSlackApi, slack_engine: Engine
+) -> None:
+    body = slack.command("benefits", user="U0ALICE").json()
+    picks = [b for b in buttons(body["blocks"]) if b["action_id"].startswith("poc_pick_")]
+    assert sorted(b["text"]["text"] for b in picks) == ["Health Benefits", "Pension Benefits"]
+    assert "POC:" not in body["text"]  # a close call names nobody until a topic is picked
+    health = next(b for b in picks if b["text"]["text"] == "Health Benefits")
+    assert health["value"].endswith(":en:benefits")
+
+    slack.action(health["action_id"], health["value"], label="Health Benefits", user="U0ALICE")
+
+    [call] = fake_slack.calls(RESPONSE_URL)
+    assert "POC: Carol Smith" in call.body["text"]
+    with read_session(slack_engine) as session:
+        taught = session.execute(select(TopicExample.text, TopicExample.source)).all()
+    assert [tuple(row) for row in taught] == [("benefits", "picked")]
 
 
 def test_a_forged_button_value_gets_a_polite_answer(slack: SlackSender, fake_slack: FakeSlackApi) -> None:
