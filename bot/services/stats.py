@@ -13,10 +13,12 @@ from bot.durations import human
 from bot.index_cache import Snapshot
 from bot.messages import Message, Reply, ReplyKind
 from bot.understanding.frames import topic_query
+from bot.understanding.pipeline import understand
 from bot.permissions import may_change
 from bot.services.context import Context, find_topic, view
 from bot.understanding.text import fold
 from store import stats as store
+from store.models import Role
 from store.people import by_ids
 
 WINDOW = timedelta(days=30)
@@ -78,7 +80,7 @@ def stats(session: Session, ctx: Context, text: str) -> Reply:
     scope = subtree(ctx.snapshot, topic_id) if topic_id is not None else None
     since = ctx.now - WINDOW
     figures = breakdown(session, since, ctx.now, scope)
-    gaps = _gap_lines(session, ctx.snapshot, since, scope)
+    gaps = _gap_lines(session, ctx, since, scope)
     topic = ctx.snapshot.topics[topic_id].name if topic_id is not None else None
     if not figures.total.asked and not gaps:
         return Reply(ReplyKind.listing, ctx.lang, note="stats_empty_topic" if topic else "stats_empty",
@@ -132,17 +134,28 @@ def _poc_lines(session: Session, ctx: Context, topic_id: int | None, people: dic
     return lines
 
 
-def _gap_lines(session: Session, snapshot: Snapshot, since: datetime, scope: Collection[int] | None) -> list[Message]:
-    """The most-asked lookups that named nobody: unknown words (overview only) and topics without a POC."""
+def _gap_lines(session: Session, ctx: Context, since: datetime, scope: Collection[int] | None) -> list[Message]:
+    """The most-asked lookups that named nobody: unknown words (overview only) and topics without a POC.
+    Admins and managers see, beside each unknown phrasing, the command that teaches it."""
+    snapshot = ctx.snapshot
     no_poc = [(t, n) for t, n in store.no_poc_questions(session=session, since=since) if scope is None or t in scope]
     unknown = top_unknown(store.unknown_questions(session=session, since=since)) if scope is None else []
     names = _names(session, snapshot, [t for t, _ in no_poc[:TOP_GAPS]])
     gaps = [(n, "stats_gap_no_poc", {"topic": names.get(t, "?")}) for t, n in no_poc[:TOP_GAPS]]
-    gaps += [(n, "stats_gap_unknown", {"query": query}) for query, n in unknown]
+    teaches = ctx.role in (Role.admin, Role.manager)
+    gaps += [(n, *_unknown_gap(query, snapshot, teaches)) for query, n in unknown]
     gaps.sort(key=lambda gap: -gap[0])  # stable: a tie keeps topics first
     if not gaps:
         return []
     return [Message("stats_gaps")] + [Message(key, {**values, "n": n}) for n, key, values in gaps[:TOP_GAPS]]
+
+
+def _unknown_gap(query: str, snapshot: Snapshot, teaches: bool) -> tuple[str, dict[str, str]]:
+    if not teaches:
+        return "stats_gap_unknown", {"query": query}
+    closest = understand(query, snapshot.understanding).candidates
+    topic = snapshot.topics[closest[0].topic_id].name if closest and closest[0].topic_id in snapshot.topics else "<topic>"
+    return "stats_gap_unknown_teach", {"query": query, "topic": topic}
 
 
 def top_unknown(rows: Iterable[tuple[str, int]], limit: int = TOP_GAPS) -> list[tuple[str, int]]:

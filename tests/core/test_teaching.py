@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.messages import ReplyKind
+from bot.messages import ReplyKind, Request
 from store.db import read_session
 from store.models import AuditEntry, TopicExample
 from tests.core.test_commands import Chat, chat, counts, grown, store, text, topic_id  # noqa: F401 (fixtures)
@@ -105,3 +105,16 @@ def chat_actor(name: str):
 
     email = f"{name}@acme.test"
     return Actor("console", email, email=email)
+
+
+def test_stats_show_admins_how_to_teach_each_phrasing_that_found_nothing(chat: Chat) -> None:
+    asker = chat_actor("bob")
+    for _ in range(2):
+        reply = chat.bot.handle(Request("who looks after the quantum flux capacitor", asker))
+        chat.bot.record(asker, "who looks after the quantum flux capacitor", reply)
+
+    admin_view = text(chat.say("grace", "stats"))
+    member_view = text(chat.say("bob", "stats"))
+
+    assert 'teach "quantum flux capacitor' in admin_view and "×2" in admin_view
+    assert "teach" not in member_view and "quantum flux capacitor" in member_view
