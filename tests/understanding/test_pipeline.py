@@ -1,0 +1,115 @@
+"""Understanding on the demo organisation: the three kinds of answer, long messages, hostile input."""
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Bot
+from bot.messages import Actor, ReplyKind, Request
+from bot.understanding.need import find_need, private_life
+from bot.understanding.pipeline import understand
+from bot.understanding.decision import Verdict
+
+ASKER = Actor("console", "quinn@acme.test", email="quinn@acme.test")
+
+
+def named(reply) -> set[str]:
+    people = set()
+    if reply.answer is not None:
+        people |= {p.email for p in (reply.answer.primary, reply.answer.cover, *reply.answer.backups) if p}
+    people |= {c.primary.email for c in reply.choices if c.primary}
+    return people
+
+
+def ask(bot: Bot, text: str):
+    reply = bot.handle(Request(text, ASKER))
+    assert reply.kind is not ReplyKind.error, text
+    return reply
+
+
+def test_a_description_word_answers_and_says_why(demo_bot: Bot) -> None:
+    reply = ask(demo_bot, "who handles vision plans?")
+
+    assert reply.kind is ReplyKind.answer and reply.answer.topic == "Health Benefits"
+    assert reply.answer.why is not None and reply.answer.why.kind == "description"
+    assert "vision" in reply.answer.why.words
+
+
+def test_a_close_call_offers_the_likely_topics_and_names_nobody(demo_bot: Bot) -> None:
+    reply = ask(demo_bot, "benefits")
+
+    assert reply.kind is ReplyKind.suggestions
+    assert {c.topic for c in reply.choices} == {"Health Benefits", "Pension Benefits"}
+    assert all(a.id == "pick" for a in reply.actions) and named(reply) == set()
+
+
+def test_a_message_a_slack_user_would_write_is_read_not_refused(demo_bot: Bot) -> None:
+    text = ("Hi all! Hope everyone had a lovely weekend 🙂 Sorry to bother you, I'm new here. "
+            "I was paid less than usual this month and my payslip looks wrong. Who would know about that? Thanks!")
+
+    reply = ask(demo_bot, text)
+
+    assert reply.kind in (ReplyKind.answer, ReplyKind.suggestions)
+    topics = {reply.answer.topic} if reply.answer else {c.topic for c in reply.choices}
+    assert "Payroll" in topics
+
+
+def test_the_need_is_found_between_greetings_and_thanks() -> None:
+    need = find_need("Hey team 👋 hope you're well! My docking station doesn't detect my screens. Who can help? Thanks!")
+
+    assert "docking station" in need.text and "hope" not in need.text and need.long
+
+
+def test_a_topic_named_after_for_the_is_context_not_the_subject() -> None:
+    need = find_need("who handles payroll for the emergency department staff?")
+
+    assert need.head == "payroll" and "emergency department" in need.tail
+
+
+def test_questions_about_private_life_are_recognised() -> None:
+    assert private_life("who is the POC for training my dog?")
+    assert private_life("who handles the expenses for my wedding?")
+    assert not private_life("my badge stopped opening the lab door")
+
+
+@pytest.mark.parametrize("text", [
+    "who is the POC for training my dog?", "who handles parking for my boat at the marina?",
+    "who owns the moon", "xyzzy", "the of and a", "🙂👩‍👩‍👧‍👦🧶", "\u202eneddih\u202c who is it",
+    "'; DROP TABLE topic; --", "{0} {name!r} %s %(x)s", "<!channel> <@U0ALICE>", "\x00\x01\x02 help me",
+    "w" * 40_000, "quién quién quién who who who",
+])
+def test_noise_and_hostile_input_name_nobody_and_never_fail(demo_bot: Bot, text: str) -> None:
+    reply = ask(demo_bot, text)
+
+    assert named(reply) == set()
+    assert "<!channel>" not in (reply.query or "")
+
+
+def test_a_40000_character_message_costs_a_bounded_read() -> None:
+    need = find_need("blah " * 8_000 + "who handles payroll?")
+
+    assert len(need.text) <= 3_100 and "payroll" in need.text
+
+
+def test_an_empty_directory_names_nobody(sqlite_engine) -> None:
+    reply = Bot(sqlite_engine).handle(Request("who handles payroll?", ASKER))
+
+    assert reply.kind is ReplyKind.unknown and named(reply) == set()
+
+
+def test_without_the_model_the_bot_still_answers_by_name_and_words(demo_engine) -> None:
+    bot = Bot(demo_engine, semantic=False)
+
+    assert ask(bot, "payroll").answer.topic == "Payroll"
+    assert ask(bot, "who handles vision plans?").answer.topic == "Health Benefits"
+    assert named(ask(bot, "who is the POC for training my dog?")) == set()
+
+
+def test_a_decision_carries_its_evidence(demo_bot: Bot) -> None:
+    from store.db import read_session
+
+    with read_session(demo_bot.engine) as session:
+        directory = demo_bot.directory.get(session=session).understanding
+    decision = understand("who handles vision plans?", directory)
+
+    assert decision.verdict is Verdict.sure and decision.semantic
+    assert {"words", "full"} <= set(decision.candidates[0].evidence)
