@@ -86,11 +86,11 @@ def test_an_ambiguous_question_offers_one_button_per_suggested_topic_and_names_n
     body = slack.command("benefits").json()
 
     found = buttons(body["blocks"])
-    assert [b["action_id"] for b in found] == [f"poc_lookup_{n}" for n in range(len(found))]
+    assert [b["action_id"] for b in found] == [f"poc_pick_{n}" for n in range(len(found))]
     assert len(found) >= 2
     labels = {b["text"]["text"]: b["value"] for b in found}
-    assert labels["Health Benefits"] == f"{topic_id(slack_engine, 'Health Benefits')}:en"
-    assert labels["Pension Benefits"] == f"{topic_id(slack_engine, 'Pension Benefits')}:en"
+    assert labels["Health Benefits"] == f"{topic_id(slack_engine, 'Health Benefits')}:en:benefits"
+    assert labels["Pension Benefits"] == f"{topic_id(slack_engine, 'Pension Benefits')}:en:benefits"
     assert "POC:" not in body["text"] and "<@" not in body["text"]
 
 
