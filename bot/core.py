@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.i18n import detect_language
 from bot.index_cache import IndexCache
+from bot.understanding.meaning import MODEL
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.nudges import NudgePolicy
 from bot.parse import Command, parse
@@ -79,6 +80,15 @@ class Bot:
         """Load the directory, its typo and word indexes and the model before the first question."""
         with read_session(self.engine) as session:
             self.directory.get(session=session).understanding.warm()
+
+    def understanding_mode(self) -> str:
+        """How questions are read, for the start-up line: by meaning too, or by words alone and why."""
+        if not self.directory.semantic:
+            return "names and words only (POCBOT_SEMANTIC=off)"
+        encoder = MODEL.get()
+        if encoder is None:
+            return f"names and words only: the model did not load ({MODEL.error})"
+        return f"names, words and meaning ({encoder.name})"
 
     def handle(self, request: Request) -> Reply:
         """Answer a message; a failure becomes a polite error reply, never a traceback."""

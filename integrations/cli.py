@@ -63,7 +63,11 @@ def chat(
         import_file(engine, bootstrap.DEMO_FILE, actor="demo", quiet=True)
         console.print("[dim]Demo organisation loaded: try `who is the POC for travel?`[/]")
     actor = Actor(platform="console", user_id=as_email or "console", email=as_email or None)
-    run_chat(bootstrap.make_bot(engine), actor, console)
+    bot = bootstrap.make_bot(engine)
+    mode = bot.understanding_mode()
+    if "only" in mode:
+        console.print(f"[dim]Questions are read by {escape(mode)}.[/]")
+    run_chat(bot, actor, console)
 
 
 @app.command()
@@ -221,8 +225,10 @@ def reply_json(reply: Reply) -> dict:
         data.update(
             topic=a.topic, description=a.description, channel=a.channel, poc=person(a.primary),
             backups=[person(b) for b in a.backups], matched=a.matched, inherited_from=a.inherited_from,
+            why={"kind": a.why.kind, "words": a.why.words} if a.why else None,
         )
     data["suggestions"] = list(reply.suggestions)
+    data["choices"] = [{"topic": c.topic, "description": c.description} for c in reply.choices]
     return data
 
 

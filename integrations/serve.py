@@ -54,7 +54,8 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
     runner = web.AppRunner(build_web_app(bot, background, http_slack, teams), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, port=port).start()
-    _LOGGER.warning("pocbot listening on :%d (slack over %s; teams %s)", port, _modes(settings), _teams_mode(settings))
+    _LOGGER.warning("pocbot listening on :%d (slack over %s; teams %s); questions read by %s", port,
+                    _modes(settings), _teams_mode(settings), bot.understanding_mode())
     socket = None
     if slack is not None and settings.slack_app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

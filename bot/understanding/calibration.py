@@ -18,6 +18,7 @@ WORDS_EXPLAIN = 0.45  # the matched words are given as the reason from this shar
 _SPREAD_FLOOR = 0.02  # meaning scores of a tiny directory barely vary: don't divide by ~0
 
 SURE = 0.88  # the certainty needed to name the best topic's POC: no `none` question reaches it
+SURE_WORDS_ONLY = 0.96  # the same without the model (words alone are a weaker witness)
 CLOSE = 0.3  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
@@ -35,12 +36,13 @@ FEATURES = ("words", "known", "words_lead", "full", "head", "sentence", "full_le
 # RANK: which topic is asked about (a logistic model over every topic).
 RANK = {"bias": -4.305, "words": -1.387, "known": 0.653, "words_lead": 8.156, "full": 0.706, "head": 0.433,
         "sentence": 0.012, "full_lead": 46.073, "off_work": -15.818}
-RANK_WORDS_ONLY = {"bias": -4.0, "words": 6.0, "known": 1.0, "words_lead": 3.0}
+RANK_WORDS_ONLY = {"bias": -4.03, "words": 1.17, "known": 2.202, "words_lead": 12.321}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
 DECIDE_FEATURES = ("best", "gap", "words", "known", "full_lead", "off_work", "private")
 DECIDE = {"bias": -1.725, "best": 2.268, "gap": 3.369, "words": 0.976, "known": -1.132, "full_lead": -25.686,
           "off_work": -10.86, "private": -5.958}
-DECIDE_WORDS_ONLY = {"bias": -3.0, "best": 3.0, "gap": 3.0, "words": 1.0, "known": 1.0}
+DECIDE_WORDS_ONLY = {"bias": -1.802, "best": 0.937, "gap": 3.678, "words": -2.091, "known": 2.878,
+                     "private": -5.805}
 
 
 def features(words: WordScores, meaning: dict[str, np.ndarray], private: bool = False) -> dict[str, np.ndarray]:
@@ -75,10 +77,10 @@ def certainty(values: dict[str, float]) -> float:
     return float(1.0 / (1.0 + np.exp(-logit)))
 
 
-def verdict(sure: float):  # -> Verdict (imported late: decision imports messages only)
+def verdict(sure: float, semantic: bool = True):  # -> Verdict (imported late: decision imports messages only)
     from bot.understanding.decision import Verdict
 
-    if sure >= SURE:
+    if sure >= (SURE if semantic else SURE_WORDS_ONLY):
         return Verdict.sure
     if sure >= CLOSE:
         return Verdict.close

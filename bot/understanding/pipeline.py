@@ -103,7 +103,7 @@ def _weigh(need: Need, directory: Directory) -> Decision:
     top = _top(ranked, cal.SHORTLIST)
     sure = cal.certainty(cal.decide_features(ranked, top, features))
     candidates = tuple(_candidate(int(i), ranked, features, words, directory) for i in top)
-    return Decision(cal.verdict(sure), candidates, need.query, bool(meaning), sure)
+    return Decision(cal.verdict(sure, bool(meaning)), candidates, need.query, bool(meaning), sure)
 
 
 def _top(values: np.ndarray, count: int) -> np.ndarray:
