@@ -39,18 +39,20 @@ def collect(folder: Path, words_only: bool):
             need = find_need(q.text)
             named = _named(need, directory) if need.query else None
             words, meaning = evidence(need, directory)
-            found = cal.features(words, {} if words_only else meaning, private_life(need.text))
+            kept = {k: v for k, v in meaning.items() if k == "phrase"} if words_only else meaning
+            found = cal.features(words, kept, private_life(need.text))
             rows.append((q.kind, ids.get(q.expect), named.topic_id if named else None, found))
         order = np.asarray([int(i) for i in directory.words.topic_ids])
     return rows, order
 
 
 def rank_names(words_only: bool) -> tuple[str, ...]:
-    return tuple(f for f in cal.FEATURES if not words_only or f in cal.RANK_WORDS_ONLY)
+    return tuple(f for f in cal.FEATURES if not words_only or f in cal.RANK_WORDS_ONLY or f == "phrase")
 
 
 def decide_names(words_only: bool) -> tuple[str, ...]:
-    return tuple(f for f in cal.DECIDE_FEATURES if not words_only or f in cal.DECIDE_WORDS_ONLY or f == "private")
+    return tuple(f for f in cal.DECIDE_FEATURES
+                 if not words_only or f in cal.DECIDE_WORDS_ONLY or f in ("private", "phrase"))
 
 
 def fit(X: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:

@@ -17,8 +17,9 @@ MAX_CHOICES = 3  # a close call offers this many topics at most
 WORDS_EXPLAIN = 0.45  # the matched words are given as the reason from this share on
 _SPREAD_FLOOR = 0.02  # meaning scores of a tiny directory barely vary: don't divide by ~0
 
-SURE = 0.88  # the certainty needed to name the best topic's POC: no `none` question reaches it
-SURE_WORDS_ONLY = 0.96  # the same without the model (words alone are a weaker witness)
+SURE = 0.9  # the certainty needed to name the best topic's POC: no `none` question reaches it
+SURE_WORDS_ONLY = 0.95  # the same without the model (words alone are a weaker witness) ...
+KNOWN_WORDS_ONLY = 0.7  # ... and most of the question's words must be the directory's own
 CLOSE = 0.3  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
@@ -31,23 +32,24 @@ def offered(ranks: list[float]) -> int:
     keep = [r for r in ranks[:MAX_CHOICES] if r >= RELATED and r >= CHOICE_SHARE * ranks[0]]
     return len(keep)
 
-FEATURES = ("words", "known", "words_lead", "full", "head", "sentence", "full_lead", "off_work")
+FEATURES = ("words", "known", "words_lead", "phrase", "full", "head", "sentence", "full_lead", "off_work")
 # Fitted by bench/calibrate.py on ../shared/eval; words-only when meaning is off.
 # RANK: which topic is asked about (a logistic model over every topic).
-RANK = {"bias": -4.305, "words": -1.387, "known": 0.653, "words_lead": 8.156, "full": 0.706, "head": 0.433,
-        "sentence": 0.012, "full_lead": 46.073, "off_work": -15.818}
-RANK_WORDS_ONLY = {"bias": -4.03, "words": 1.17, "known": 2.202, "words_lead": 12.321}
+RANK = {"bias": -4.228, "words": -1.941, "known": 0.932, "words_lead": 8.62, "phrase": -0.737, "full": 0.561,
+        "head": 0.638, "sentence": -0.022, "full_lead": 48.411, "off_work": -17.948}
+RANK_WORDS_ONLY = {"bias": -4.077, "words": 1.248, "known": 1.757, "words_lead": 11.063, "phrase": 1.644}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
-DECIDE_FEATURES = ("best", "gap", "words", "known", "full_lead", "off_work", "private")
-DECIDE = {"bias": -1.725, "best": 2.268, "gap": 3.369, "words": 0.976, "known": -1.132, "full_lead": -25.686,
-          "off_work": -10.86, "private": -5.958}
-DECIDE_WORDS_ONLY = {"bias": -1.802, "best": 0.937, "gap": 3.678, "words": -2.091, "known": 2.878,
-                     "private": -5.805}
+DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private")
+DECIDE = {"bias": -1.697, "best": 1.922, "gap": 3.72, "words": 0.533, "known": -1.379, "phrase": 1.668,
+          "full_lead": -29.348, "off_work": -11.025, "private": -6.657}
+DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, "known": 2.182, "phrase": 0.96,
+                     "private": -6.442}
 
 
 def features(words: WordScores, meaning: dict[str, np.ndarray], private: bool = False) -> dict[str, np.ndarray]:
     found = {"words": words.scores, "known": np.full_like(words.scores, words.known),
-             "words_lead": _lead(words.scores), "private": np.full_like(words.scores, float(private))}
+             "words_lead": _lead(words.scores), "private": np.full_like(words.scores, float(private)),
+             "phrase": meaning["phrase"] if "phrase" in meaning else np.zeros_like(words.scores)}
     for name in ("full", "head", "sentence"):
         if name in meaning:
             found[name] = _standard(meaning[name])
@@ -77,10 +79,10 @@ def certainty(values: dict[str, float]) -> float:
     return float(1.0 / (1.0 + np.exp(-logit)))
 
 
-def verdict(sure: float, semantic: bool = True):  # -> Verdict (imported late: decision imports messages only)
-    from bot.understanding.decision import Verdict
+def verdict(sure: float, semantic: bool = True, known: float = 1.0):  # -> Verdict
+    from bot.understanding.decision import Verdict  # late: decision imports messages only
 
-    if sure >= (SURE if semantic else SURE_WORDS_ONLY):
+    if sure >= SURE if semantic else (sure >= SURE_WORDS_ONLY and known >= KNOWN_WORDS_ONLY):
         return Verdict.sure
     if sure >= CLOSE:
         return Verdict.close

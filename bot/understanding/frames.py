@@ -21,6 +21,7 @@ _FRAMES = [
     r"(?:i need|i need to talk to|looking for)\s+(?:the\s+|a\s+|someone for\s+|someone about\s+)?"
     rf"(?:{_ROLE}\s+(?:for|of|on|about)\s*)?",
     r"(?:(?:can you|could you)\s+)?help(?:\s+me)?\s+with",
+    r"(?:i|we)\s+(?:need|want|would like|d like)\s+(?:some\s+)?help\s+(?:with|on|for)",
     rf"(?:the\s+)?{_ROLE}\s+(?:for|of|on|about)",
     r"(?:poc|pocs|point of contact)",
     # Spanish (accents are folded away before matching)
@@ -32,6 +33,7 @@ _FRAMES = [
     r"con\s+quien\s+(?:hablo|puedo hablar|debo hablar|tengo que hablar|hablamos|trato)\s+"
     r"(?:sobre|de|para|acerca de|por)",
     r"a\s+quien\s+(?:pregunto|le pregunto|contacto|escribo|acudo)\s+(?:sobre|por|para|de|acerca de)",
+    r"necesito\s+ayuda\s+(?:con|para|sobre)",
     r"(?:punto de contacto|contacto|responsable)\s+(?:para|de|del|sobre)",
 ]
 FRAME = re.compile(rf"^{_GREETING}(?:{'|'.join(_FRAMES)})(?:\s+|$)", re.IGNORECASE)

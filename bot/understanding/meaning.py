@@ -35,13 +35,17 @@ def topic_text(name: str, aliases: Sequence[str], description: str) -> str:
 # Private life, which no company topic covers: a question closer to these than to any topic
 # ("who handles the expenses for my wedding?") shares a word with a topic, not its subject.
 OFF_WORK = (
-    "Personal life outside work: my family, my partner, my kids and their school, my wedding, birthdays and parties",
-    "My pets and animals: my dog, my cat, the vet",
-    "My home: my house or flat, my neighbours, my garden, my landlord, things at home",
-    "My own car, bike or boat, and my holidays and trips abroad",
-    "Hobbies and leisure: sports teams, clubs, music, films, shows, games and TV",
-    "My personal money and shopping: my bank, mortgage, savings, crypto, shops near me",
-    "Vida personal fuera del trabajo: mi familia, mis hijos, mis vacaciones, mi casa, mis mascotas, mis aficiones",
+    "my pet dog or cat, and the vet",
+    "my wedding, a birthday party or a family celebration",
+    "my family holiday, trips abroad and travel for leisure",
+    "my own car, bike, motorbike or boat",
+    "my house or flat, my neighbours, my garden and repairs at home",
+    "my TV, games console, phone or wifi at home",
+    "my kids, their school and their activities",
+    "hobbies, sports teams, choirs, book clubs and social clubs",
+    "my personal money: my bank, mortgage, savings and crypto",
+    "shops, restaurants, hairdressers and services near my home",
+    "mi vida personal: mi familia, mis hijos, mis vacaciones, mi casa, mi coche, mis mascotas y aficiones",
 )
 
 

@@ -19,6 +19,8 @@ from bot.understanding.words import TopicDocument, WordIndex, WordScores
 _TYPO_WORDS = 5  # a typo of a whole name is looked for in questions up to this many words
 _CONNECTORS = re.compile(r"\s(?:and|y|e|of|de)\s")  # "helth and safty" is "Health & Safety"
 _SENTENCES = 6  # sentences of a long message read one by one by the model
+_PHRASE_WORDS = 4  # names and aliases are looked for as runs of up to this many words ...
+_PHRASE_WORDS_READ = 80  # ... in the first words of the subject and of the context
 
 
 class Directory:
@@ -28,6 +30,7 @@ class Directory:
                  meaning: Callable[["Directory"], MeaningIndex | None] | None = None) -> None:
         self.documents = {d.topic_id: d for d in documents}
         self.order = list(documents)
+        self.position = {d.topic_id: i for i, d in enumerate(self.order)}
         self.names = names
         self._meaning_factory = meaning
         self._words: WordIndex | None = None
@@ -79,21 +82,35 @@ def _named(need: Need, directory: Directory) -> Candidate | None:
 
 
 def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np.ndarray]]:
-    """Each kind of evidence for every topic: words explained, and closeness in meaning."""
+    """Each kind of evidence for every topic: words explained, names said, closeness in meaning."""
     head, tail = content_words(need.head), content_words(need.tail)
     words = directory.words.score(head + tail, [1.0] * len(head) + [cal.TAIL_EMPHASIS] * len(tail))
+    found = {"phrase": _phrases(need, directory)}
     meaning = directory.meaning
     if meaning is None:
-        return words, {}
+        return words, found
     texts = [need.text]
     if need.tail:
         texts.append(need.head)
     sentences = list(need.sentences[:_SENTENCES]) if need.long else []
     scores, off_work = meaning.scores_many(texts + sentences)
-    found = {"full": scores[0], "head": scores[1] if need.tail else scores[0]}
+    found.update(full=scores[0], head=scores[1] if need.tail else scores[0])
     found["sentence"] = scores[len(texts):].max(axis=0) if sentences else scores[0]
     found["off_work"] = np.full_like(scores[0], off_work[0] - scores[0].max())
     return words, found
+
+
+def _phrases(need: Need, directory: Directory) -> np.ndarray:
+    """1 for a topic whose name or alias is said in the subject, a little for one said in the context."""
+    said = np.zeros(len(directory.order), dtype=np.float32)
+    for text, weight in ((need.tail, cal.TAIL_EMPHASIS), (need.head, 1.0)):
+        words = text.split()[:_PHRASE_WORDS_READ]
+        for size in range(min(_PHRASE_WORDS, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                topic_id = directory.names.exact(" ".join(words[start:start + size]))
+                if topic_id is not None and topic_id in directory.position:
+                    said[directory.position[topic_id]] = weight
+    return said
 
 
 def _weigh(need: Need, directory: Directory) -> Decision:
@@ -103,7 +120,8 @@ def _weigh(need: Need, directory: Directory) -> Decision:
     top = _top(ranked, cal.SHORTLIST)
     sure = cal.certainty(cal.decide_features(ranked, top, features))
     candidates = tuple(_candidate(int(i), ranked, features, words, directory) for i in top)
-    return Decision(cal.verdict(sure, bool(meaning)), candidates, need.query, bool(meaning), sure)
+    semantic = "full" in meaning
+    return Decision(cal.verdict(sure, semantic, words.known), candidates, need.query, semantic, sure)
 
 
 def _top(values: np.ndarray, count: int) -> np.ndarray:
