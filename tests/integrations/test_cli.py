@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from integrations.bootstrap import DEMO_FILE as DEMO
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,6 +39,41 @@ def test_a_first_chat_on_an_empty_store_loads_the_demo_and_answers(tmp_path: Pat
     assert "Punto de contacto: Luis Fernández" in result.stdout
     assert "Nothing in the directory covers “banana”" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_in_the_console_a_close_call_is_numbered_and_a_number_picks_it(demo_db: Path):
+    result = pocbot("chat", "--as", "bob@acme.test", db=demo_db, stdin="benefits\n2\n7\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "1. Health Benefits" in result.stdout and "2. Pension Benefits" in result.stdout
+    assert "POC: Inés García" in result.stdout  # 2 picked Pension Benefits; 7 was a plain lookup
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_eval_scores_a_question_file_against_an_org_file(tmp_path: Path):
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "questions:\n"
+        "  - {kind: plain, text: 'who is the POC for payroll?', expect: Payroll, expect_person: quinn@acme.test}\n"
+        "  - {kind: unknown, text: 'who owns the moon?', expect: none}\n"
+        "  - {kind: plain, text: 'travel', expect: Travel, expect_person: nobody@acme.test}\n", encoding="utf-8")
+
+    result = pocbot("eval", str(questions), "--org", str(DEMO), "--json", db=tmp_path / "unused.db")
+
+    assert result.returncode == 0, result.stderr
+    score = json.loads(result.stdout)
+    assert score["none_named"] == 0 and score["by_kind"]["unknown"] == {"right": 1, "total": 1}
+    assert [m["text"] for m in score["misses"]] == ["travel"]
+    assert not (tmp_path / "unused.db").exists()  # a scratch store, not the configured one
+
+
+def test_eval_refuses_a_file_that_is_not_a_question_list(tmp_path: Path):
+    bad = tmp_path / "q.yaml"
+    bad.write_text("- just: a list\n", encoding="utf-8")
+
+    result = pocbot("eval", str(bad), db=tmp_path / "x.db")
+
+    assert result.returncode == 2 and "needs `text` and `expect`" in result.stderr
 
 
 def test_who_answers_once_as_json_for_scripts(demo_db: Path):
