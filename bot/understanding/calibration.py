@@ -20,6 +20,10 @@ _SPREAD_FLOOR = 0.02  # meaning scores of a tiny directory barely vary: don't di
 SURE = 0.9  # the certainty needed to name the best topic's POC: no `none` question reaches it
 SURE_WORDS_ONLY = 0.95  # the same without the model (words alone are a weaker witness) ...
 KNOWN_WORDS_ONLY = 0.7  # ... and most of the question's words must be the directory's own
+# Most of a question's words unknown to the directory ("tax evasion advice from aliens"): sure
+# only when its meaning, too, stands out (standard scores above the directory's average topic).
+KNOWN_ENOUGH = 0.5
+MEANING_ENOUGH = 2.5
 CLOSE = 0.3  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
@@ -79,10 +83,14 @@ def certainty(values: dict[str, float]) -> float:
     return float(1.0 / (1.0 + np.exp(-logit)))
 
 
-def verdict(sure: float, semantic: bool = True, known: float = 1.0):  # -> Verdict
+def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: float = 0.0):  # -> Verdict
     from bot.understanding.decision import Verdict  # late: decision imports messages only
 
-    if sure >= SURE if semantic else (sure >= SURE_WORDS_ONLY and known >= KNOWN_WORDS_ONLY):
+    if semantic:
+        sure_enough = sure >= SURE and (known >= KNOWN_ENOUGH or meaning >= MEANING_ENOUGH)
+    else:
+        sure_enough = sure >= SURE_WORDS_ONLY and known >= KNOWN_WORDS_ONLY
+    if sure_enough:
         return Verdict.sure
     if sure >= CLOSE:
         return Verdict.close

@@ -121,7 +121,9 @@ def _weigh(need: Need, directory: Directory) -> Decision:
     sure = cal.certainty(cal.decide_features(ranked, top, features))
     candidates = tuple(_candidate(int(i), ranked, features, words, directory) for i in top)
     semantic = "full" in meaning
-    return Decision(cal.verdict(sure, semantic, words.known), candidates, need.query, semantic, sure)
+    stands_out = float(features["full"][top[0]]) if semantic and len(top) else 0.0
+    verdict = cal.verdict(sure, semantic, words.known, stands_out)
+    return Decision(verdict, candidates, need.query, semantic, sure)
 
 
 def _top(values: np.ndarray, count: int) -> np.ndarray:
