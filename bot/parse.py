@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.understanding.frames import FRAME, topic_query
 from bot.understanding.text import clean_input, fold
+from bot.understanding.vocabulary import content_words
 
 MAX_INPUT = 40_000  # Slack's own limit: a lookup reads the first lines (bot.understanding.need)
 MAX_ASK_INPUT = 40_500  # a question put to a POC is kept whole (bot.services.asking caps it)
@@ -73,7 +74,7 @@ def parse(text: str) -> Command:
         return Command("help" if cleaned.strip() == "?" else "empty")
     first, _, rest = cleaned.partition(" ")
     name = _COMMAND_WORDS.get(fold(first) or first)
-    if name == "help":
+    if name == "help" and not content_words(rest):  # "help desk", "help! my laptop...": lookups
         return Command("help")
     message = rest if name == "who" and not FRAME.match(fold(cleaned)) else cleaned
     query = topic_query(message)

@@ -42,7 +42,7 @@ def test_long_messages_are_lookups_read_up_to_slacks_limit(text):
     assert 0 < len(command.text) <= 40_000
 
 
-@pytest.mark.parametrize("text", ["help", "HELP", "ayuda", "?"])
+@pytest.mark.parametrize("text", ["help", "HELP", "ayuda", "?", "help me", "help please"])
 def test_help_in_any_language(text):
     assert parse(text).name == "help"
 
@@ -75,3 +75,9 @@ def test_inquiry_words_are_commands_only_in_their_own_shape(text, name, argument
 def test_a_question_put_to_a_poc_keeps_its_whole_length():
     question = "why? " * 8_000
     assert parse("ask payroll " + question).argument == ("payroll " + question).strip()
+
+
+@pytest.mark.parametrize("text", ["help desk", "Help! my laptop won't start", "ayuda con la nómina"])
+def test_help_followed_by_a_topic_or_a_problem_is_a_lookup(text):
+    command = parse(text)
+    assert command.name == "who" and command.text
