@@ -79,7 +79,7 @@ def _build(version: int, *, session: Session, meaning: Callable[[Directory], Mea
 
 
 def _documents(topics: dict[int, TopicRow], aliases: list[tuple[int, str, str]],
-               tags: list[tuple[int, str]], taught: list[tuple[int, str]]) -> list[TopicDocument]:
+               tags: list[tuple[int, str]], taught: list[tuple[int, str, str]]) -> list[TopicDocument]:
     """Each topic as understanding reads it: name, aliases, description, tags, parent's name, examples."""
     alias_of: dict[int, list[str]] = {}
     for topic_id, alias, _ in aliases:
@@ -88,12 +88,15 @@ def _documents(topics: dict[int, TopicRow], aliases: list[tuple[int, str, str]],
     for topic_id, tag in tags:
         tag_of.setdefault(topic_id, []).append(tag)
     example_of: dict[int, list[str]] = {}
-    for topic_id, text in taught:
+    exact_of: dict[int, list[str]] = {}
+    for topic_id, text, source in taught:
         example_of.setdefault(topic_id, []).append(text)
+        if source != "picked":  # one person's pick is evidence, not a rule for everyone
+            exact_of.setdefault(topic_id, []).append(text)
     return [
         TopicDocument(t.id, t.name, tuple(alias_of.get(t.id, ())), t.description or "",
                       tuple(tag_of.get(t.id, ())), topics[t.parent_id].name if t.parent_id in topics else "",
-                      tuple(example_of.get(t.id, ())))
+                      tuple(example_of.get(t.id, ())), tuple(exact_of.get(t.id, ())))
         for t in topics.values()
     ]
 

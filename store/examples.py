@@ -35,11 +35,12 @@ def remove(*, session: Session, key: str, topic_ids: list[int]) -> None:
     session.execute(delete(TopicExample).where(TopicExample.key == key, TopicExample.topic_id.in_(topic_ids)))
 
 
-def live(*, session: Session) -> list[tuple[int, str]]:
-    """(topic id, text) of every example of a live topic, oldest first."""
-    query = (select(TopicExample.topic_id, TopicExample.text).join(Topic, Topic.id == TopicExample.topic_id)
+def live(*, session: Session) -> list[tuple[int, str, str]]:
+    """(topic id, text, source) of every example of a live topic, oldest first."""
+    query = (select(TopicExample.topic_id, TopicExample.text, TopicExample.source)
+             .join(Topic, Topic.id == TopicExample.topic_id)
              .where(Topic.removed_at.is_(None)).order_by(TopicExample.id))
-    return [(row[0], row[1]) for row in session.execute(query)]
+    return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
 
 def replace(*, session: Session, topic_id: int, examples: list[tuple[str, str]], actor: str,

@@ -12,7 +12,9 @@ from bot.understanding import calibration as cal
 from bot.understanding.decision import Candidate, Decision, Verdict
 from bot.understanding.meaning import MeaningIndex
 from bot.understanding.names import MatchKind, TopicIndex
+from bot.understanding.frames import topic_query
 from bot.understanding.need import Need, find_need, private_life
+from bot.understanding.text import fold
 from bot.understanding.vocabulary import content_words
 from bot.understanding.words import TopicDocument, WordIndex, WordScores
 
@@ -31,6 +33,7 @@ class Directory:
         self.documents = {d.topic_id: d for d in documents}
         self.order = list(documents)
         self.position = {d.topic_id: i for i, d in enumerate(self.order)}
+        self.taught = _taught(self.order)
         self.names = names
         self._meaning_factory = meaning
         self._words: WordIndex | None = None
@@ -69,8 +72,22 @@ def understand(message: str, directory: Directory) -> Decision:
     return _weigh(need, directory)
 
 
+def _taught(documents: Sequence[TopicDocument]) -> dict[str, int]:
+    """Each taught phrasing (folded) that belongs to exactly one topic."""
+    owners: dict[str, set[int]] = {}
+    for doc in documents:
+        for example in doc.taught:
+            owners.setdefault(fold(example), set()).add(doc.topic_id)
+    return {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
+
+
 def _named(need: Need, directory: Directory) -> Candidate | None:
-    """The whole question is a topic's name or alias (up to case, accents, plurals, a typo)."""
+    """The whole question is a taught phrasing, or a topic's name or alias (up to case, accents,
+    plurals, a typo)."""
+    for text in dict.fromkeys((need.text, need.query)):
+        taught = directory.taught.get(fold(text)) or directory.taught.get(topic_query(text))
+        if taught is not None:
+            return Candidate(taught, 1.0, Why("example", text), {"example": 1.0})
     if len(need.query.split()) > _TYPO_WORDS:
         return None
     for query in dict.fromkeys((need.query, _CONNECTORS.sub(" ", f" {need.query} ").strip())):

@@ -28,7 +28,8 @@ class TopicDocument:
     description: str = ""
     tags: tuple[str, ...] = ()
     parent: str = ""
-    examples: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # every phrasing kept for it (taught, imported or picked)
+    taught: tuple[str, ...] = ()  # those a manager taught or a file gave: an exact match answers
 
     def fields(self) -> Iterable[tuple[str, str]]:
         yield "name", self.name

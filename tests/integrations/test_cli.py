@@ -41,8 +41,9 @@ def test_a_first_chat_on_an_empty_store_loads_the_demo_and_answers(tmp_path: Pat
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_in_the_console_a_close_call_is_numbered_and_a_number_picks_it(demo_db: Path):
-    result = pocbot("chat", "--as", "bob@acme.test", db=demo_db, stdin="benefits\n2\n7\n")
+def test_in_the_console_a_close_call_is_numbered_and_a_number_picks_it(tmp_path: Path):
+    # A pick teaches the bot: a store of its own (the demo is loaded into an empty one).
+    result = pocbot("chat", "--as", "bob@acme.test", db=tmp_path / "own.db", stdin="benefits\n2\n7\n")
 
     assert result.returncode == 0, result.stderr
     assert "1. Health Benefits" in result.stdout and "2. Pension Benefits" in result.stdout
