@@ -120,8 +120,14 @@ class Bot:
         """A topic picked from a close call: its answer; the question, if it really offered the topic,
         is kept as a phrasing of it (so the next person who asks that way gets a sure answer)."""
         lang = lang or self.language
-        return self._safe(lang, lambda: self._unit(
-            actor, lang, None, True, lambda s, ctx: teaching.pick(s, ctx, topic_id, question)))
+
+        def work() -> Reply:
+            with read_session(self.engine) as session:  # understanding outside the write lock
+                was_offered = teaching.offered_topics(question, self.directory.get(session=session))
+            return self._unit(actor, lang, None, True,
+                              lambda s, ctx: teaching.pick(s, ctx, topic_id, question, was_offered))
+
+        return self._safe(lang, work)
 
     def identify(self, actor: Actor) -> Actor:
         with read_session(self.engine) as session:

@@ -86,7 +86,9 @@ def load_snapshot(*, session: Session) -> DirectorySnapshot:
     for topic_id, person_id in session.execute(manager_query):
         managers.setdefault(topic_id, []).append(person_id)
     examples: dict[int, list[str]] = {}
-    for topic_id, text in session.execute(select(TopicExample.topic_id, TopicExample.text).order_by(TopicExample.id)):
+    # People's picks are the store's own evidence: a file neither lists nor replaces them.
+    picks = select(TopicExample.topic_id, TopicExample.text).where(TopicExample.source != "picked")
+    for topic_id, text in session.execute(picks.order_by(TopicExample.id)):
         examples.setdefault(topic_id, []).append(text)
     return DirectorySnapshot(people, topics, aliases, tags, current, managers, examples)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from store.models import Topic, TopicExample
@@ -17,15 +18,19 @@ def add(*, session: Session, topic_id: int, text: str, key: str, source: str, ac
     ).first()
     if found is not None:
         return False
-    session.add(TopicExample(topic_id=topic_id, text=text, key=key, source=source, created_by=actor,
-                             created_at=now))
-    session.flush()
+    try:
+        with session.begin_nested():  # a racing double click: the loser keeps nothing, not an error
+            session.add(TopicExample(topic_id=topic_id, text=text, key=key, source=source, created_by=actor,
+                                     created_at=now))
+    except IntegrityError:
+        return False
     return True
 
 
 def holders(*, session: Session, key: str, topic_id: int | None = None) -> list[int]:
     """The topics that have this phrasing (among one topic, or all)."""
-    query = select(TopicExample.topic_id).where(TopicExample.key == key)
+    query = (select(TopicExample.topic_id).join(Topic, Topic.id == TopicExample.topic_id)
+             .where(TopicExample.key == key, Topic.removed_at.is_(None)))
     if topic_id is not None:
         query = query.where(TopicExample.topic_id == topic_id)
     return [row[0] for row in session.execute(query)]
@@ -43,18 +48,10 @@ def live(*, session: Session) -> list[tuple[int, str, str]]:
     return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
 
-def replace(*, session: Session, topic_id: int, examples: list[tuple[str, str]], actor: str,
-            now: datetime) -> None:
-    """An import's truth for one topic: exactly these (text, key) examples, each once."""
-    session.execute(delete(TopicExample).where(TopicExample.topic_id == topic_id))
-    for key, text in {key: text for text, key in examples}.items():
-        session.add(TopicExample(topic_id=topic_id, text=text, key=key, source="import", created_by=actor,
-                                 created_at=now))
-
-
-def of_topics(*, session: Session) -> dict[int, list[str]]:
-    """Every topic's examples (for export), oldest first."""
-    found: dict[int, list[str]] = {}
-    for topic_id, text in session.execute(select(TopicExample.topic_id, TopicExample.text).order_by(TopicExample.id)):
-        found.setdefault(topic_id, []).append(text)
-    return found
+def clear_for_import(*, session: Session, wanted: dict[int, list[str]]) -> None:
+    """Before an import writes these topics' examples (folded keys): drop their taught and imported
+    ones, and any pick the file now lists (it becomes an imported one)."""
+    for topic_id, keys in wanted.items():
+        session.execute(delete(TopicExample).where(
+            TopicExample.topic_id == topic_id,
+            (TopicExample.source != "picked") | TopicExample.key.in_(keys or [""])))

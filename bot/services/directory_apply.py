@@ -12,6 +12,7 @@ from sqlmodel import Session
 from store.bulk import chunks, insert_rows, update_rows
 from store.directory import Current, DirectoryWriter
 from store.directory_bulk import delete_topic_children, insert_people, insert_topics
+from store import examples
 from store.models import Person, Role, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
 
 if TYPE_CHECKING:
@@ -53,10 +54,14 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: str, reason: str,
         person_ids.update(_apply_people(session, writer, batch, plan))
     topic_ids = {key: row.id for key, row in snapshot.topics.items()}
     # Aliases may move between listed topics: free every old one before adding any.
-    children = ((TopicAlias, "aliases"), (TopicTag, "tags"), (TopicManager, "managers"), (TopicExample, "examples"))
+    children = ((TopicAlias, "aliases"), (TopicTag, "tags"), (TopicManager, "managers"))
     for model, name in children:
         stale = [topic_ids[c.key] for c in kinds["topic"] if c.key in topic_ids and name in c.after]
         delete_topic_children(session=session, model=model, topic_ids=stale)
+    # A file's examples replace the taught and imported ones; people's picks stay, unless listed.
+    examples.clear_for_import(session=session, wanted={
+        topic_ids[c.key]: [fold(e) for e in c.after["examples"]]
+        for c in kinds["topic"] if c.key in topic_ids and "examples" in c.after})
     for batch in batches.of(kinds["topic"], writer):
         topic_ids.update(_apply_topics(session, writer, batch, plan, person_ids))
     _set_parents(session, kinds["topic"], topic_ids, plan)

@@ -152,8 +152,9 @@ def _topic_changes(topic: TopicRecord, snapshot: DirectorySnapshot,
     row = snapshot.topics.get(key)
     wanted = {"name": topic.name, "description": topic.description, "parent": topic.parent,
               "channel": topic.channel, "aliases": list(topic.aliases),
-              "tags": list(dict.fromkeys(topic.tags)), "managers": list(topic.managers),
-              "examples": list(dict.fromkeys(topic.examples))}
+              "tags": list(dict.fromkeys(topic.tags)), "managers": list(topic.managers)}
+    if "examples" in topic.model_fields_set:  # absent (an older file, a CSV without the column): kept
+        wanted["examples"] = list(dict.fromkeys(topic.examples))
     if row is None:
         yield Change("topic.add", topic.name, key, topic.line, {}, wanted)
     elif update := _topic_update(row, wanted, snapshot, key_of):
@@ -172,12 +173,13 @@ def _topic_update(row: TopicRow, wanted: dict[str, Any], snapshot: DirectorySnap
               "tags": snapshot.tags.get(row.id, []),
               "managers": sorted(snapshot.email_of[p] for p in snapshot.managers.get(row.id, [])),
               "examples": snapshot.examples.get(row.id, [])}
+    stored = {k: v for k, v in stored.items() if k in wanted}
     same = {  # by key for the parent; aliases by key and spelling, in any order
         "parent": key_of(parent or "") == key_of(wanted["parent"] or ""),
         "aliases": {k: a for a, k in aliases} == {key_of(a): a for a in wanted["aliases"]},
         "tags": set(stored["tags"]) == set(wanted["tags"]),
         "managers": set(stored["managers"]) == set(wanted["managers"]),
-        "examples": {fold(e) for e in stored["examples"]} == {fold(e) for e in wanted["examples"]},
+        "examples": {fold(e) for e in stored.get("examples", [])} == {fold(e) for e in wanted.get("examples", [])},
     }
     after = {k: v for k, v in wanted.items() if not same.get(k, stored[k] == v)}
     before = {k: stored[k] for k in after}

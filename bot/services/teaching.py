@@ -7,7 +7,9 @@ from sqlmodel import Session
 
 from bot.messages import Reply, ReplyKind
 from bot.services.lookup import actions_for, answer_for
-from bot.understanding.calibration import MAX_CHOICES
+from bot.index_cache import Snapshot
+from bot.understanding.calibration import offered
+from bot.understanding.decision import Verdict
 from bot.understanding.pipeline import understand
 from bot.permissions import may_change
 from bot.services.assign import refuse
@@ -18,14 +20,19 @@ from store import examples
 from store.directory import audit, bump_version
 
 MAX_EXAMPLE = 300
-# A quoted phrasing, then (for teach) the topic: teach "docking station" Hardware
-_QUOTED = re.compile(r"^\s*[\"“”'‘’«](?P<phrase>[^\"“”'‘’«»]+)[\"“”'‘’»]\s*(?P<rest>.*)$", re.DOTALL)
+# A quoted phrasing, then (for teach) the topic: teach "docking station" Hardware. Each opening
+# quote has its own closing one, so "who's on payroll" keeps its apostrophe.
+_QUOTED = re.compile(r'^\s*(?:"(?P<a>[^"]+)"|“(?P<b>[^”]+)”|«(?P<c>[^»]+)»|\'(?P<d>[^\']+)\'(?!\w))\s*(?P<rest>.*)$',
+                     re.DOTALL)
 
 
 def quoted(text: str) -> tuple[str, str] | None:
     """('docking station', 'Hardware') from '"docking station" Hardware'."""
     found = _QUOTED.match(text or "")
-    return (found["phrase"].strip(), found["rest"].strip()) if found else None
+    if not found:
+        return None
+    phrase = found["a"] or found["b"] or found["c"] or found["d"] or ""
+    return phrase.strip(), found["rest"].strip()
 
 
 def teach(session: Session, ctx: Context, text: str) -> Reply:
@@ -41,6 +48,9 @@ def teach(session: Session, ctx: Context, text: str) -> Reply:
         return missing
     if not may_change(session, ctx, topic_id):
         return refuse(session, ctx, "topic.teach", topic_id, text)
+    taken = _taken_by(session, ctx, phrase, topic_id)
+    if taken is not None:
+        return invalid(ctx, "teach_taken", phrase=phrase, topic=taken)
     topic = ctx.snapshot.topics[topic_id].name
     if not remember(session, ctx, topic_id, phrase, "taught"):
         return invalid(ctx, "teach_known", phrase=phrase, topic=topic)
@@ -59,15 +69,26 @@ def remember(session: Session, ctx: Context, topic_id: int, phrase: str, source:
     return True
 
 
-def pick(session: Session, ctx: Context, topic_id: int, question: str) -> Reply:
-    """Answer the picked topic; a directory person's pick among the offered choices teaches it."""
+def offered_topics(question: str, snapshot: Snapshot) -> tuple[int, ...]:
+    """The topics a close call (or a "nothing" with related topics) offered for this question."""
+    question = clean_input(question, MAX_EXAMPLE)
+    if not question:
+        return ()
+    decision = understand(question, snapshot.understanding)
+    if decision.verdict is Verdict.sure:
+        return ()
+    ranks = [c.score for c in decision.candidates]
+    return tuple(c.topic_id for c in decision.candidates[: offered(ranks)])
+
+
+def pick(session: Session, ctx: Context, topic_id: int, question: str, was_offered: tuple[int, ...]) -> Reply:
+    """Answer the picked topic; a directory person's pick among the offered choices teaches it.
+    (`was_offered` is worked out before the write transaction: understanding may build indexes.)"""
     snapshot = ctx.snapshot
     if topic_id not in snapshot.topics:
-        return Reply(ReplyKind.unknown, ctx.lang, query=str(topic_id))
-    question = clean_input(question, MAX_EXAMPLE)
-    offered = understand(question, snapshot.understanding).candidates if question else ()
-    if ctx.person is not None and any(c.topic_id == topic_id for c in offered[:MAX_CHOICES]):
-        remember(session, ctx, topic_id, question, "picked")
+        return Reply(ReplyKind.usage, ctx.lang, note="empty")  # a removed topic, or a forged button
+    if ctx.person is not None and topic_id in was_offered:
+        remember(session, ctx, topic_id, clean_input(question, MAX_EXAMPLE), "picked")
     answer = answer_for(topic_id, session=session, snapshot=snapshot, now=ctx.now)
     return Reply(ReplyKind.answer, ctx.lang, answer=answer, query=answer.topic, actions=actions_for(answer))
 
@@ -98,8 +119,20 @@ def forget(session: Session, ctx: Context, text: str) -> Reply:
 
 
 def _bad_phrase(ctx: Context, phrase: str) -> Reply | None:
-    if len(phrase) > MAX_EXAMPLE:
+    if len(phrase) > MAX_EXAMPLE or len(fold(phrase)) > MAX_EXAMPLE:
         return invalid(ctx, "teach_too_long", limit=MAX_EXAMPLE)
+    if ";" in phrase:  # the list separator of a CSV export
+        return invalid(ctx, "teach_semicolon")
     if not content_words(phrase):
         return invalid(ctx, "usage_teach")
     return None
+
+
+def _taken_by(session: Session, ctx: Context, phrase: str, topic_id: int) -> str | None:
+    """Another topic's name, alias or taught phrasing is not taught to this one: its name."""
+    named = ctx.snapshot.index.exact(phrase)
+    holders = examples.holders(session=session, key=fold(phrase))
+    other = next((t for t in ([named] if named is not None else []) + holders if t != topic_id), None)
+    if other is None:
+        return None
+    return ctx.snapshot.topics[other].name if other in ctx.snapshot.topics else "?"

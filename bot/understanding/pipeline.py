@@ -12,7 +12,6 @@ from bot.understanding import calibration as cal
 from bot.understanding.decision import Candidate, Decision, Verdict
 from bot.understanding.meaning import MeaningIndex
 from bot.understanding.names import MatchKind, TopicIndex
-from bot.understanding.frames import topic_query
 from bot.understanding.need import Need, find_need, private_life
 from bot.understanding.text import fold
 from bot.understanding.vocabulary import content_words
@@ -72,29 +71,28 @@ def understand(message: str, directory: Directory) -> Decision:
     return _weigh(need, directory)
 
 
-def _taught(documents: Sequence[TopicDocument]) -> dict[str, int]:
-    """Each taught phrasing (folded) that belongs to exactly one topic."""
-    owners: dict[str, set[int]] = {}
+def _taught(documents: Sequence[TopicDocument]) -> dict[str, tuple[int, str]]:
+    """Each taught phrasing (folded) that belongs to exactly one topic: (topic id, as taught)."""
+    owners: dict[str, dict[int, str]] = {}
     for doc in documents:
         for example in doc.taught:
-            owners.setdefault(fold(example), set()).add(doc.topic_id)
-    return {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
+            owners.setdefault(fold(example), {})[doc.topic_id] = example
+    return {key: next(iter(found.items())) for key, found in owners.items() if len(found) == 1}
 
 
 def _named(need: Need, directory: Directory) -> Candidate | None:
-    """The whole question is a taught phrasing, or a topic's name or alias (up to case, accents,
-    plurals, a typo)."""
-    for text in dict.fromkeys((need.text, need.query)):
-        taught = directory.taught.get(fold(text)) or directory.taught.get(topic_query(text))
-        if taught is not None:
-            return Candidate(taught, 1.0, Why("example", text), {"example": 1.0})
-    if len(need.query.split()) > _TYPO_WORDS:
-        return None
-    for query in dict.fromkeys((need.query, _CONNECTORS.sub(" ", f" {need.query} ").strip())):
-        found = directory.names.resolve(query)
-        if found.kind in (MatchKind.exact, MatchKind.fuzzy):
-            kind = "typo" if found.kind is MatchKind.fuzzy else ("alias" if found.via_alias else "name")
-            return Candidate(found.topic_id, 1.0, Why(kind, found.matched), {"name": 1.0})
+    """The whole question is a topic's name or alias (up to case, accents, plurals, a typo), or
+    else a phrasing taught for one topic. Names come first: teaching cannot take a name over."""
+    if len(need.query.split()) <= _TYPO_WORDS:
+        for query in dict.fromkeys((need.query, _CONNECTORS.sub(" ", f" {need.query} ").strip())):
+            found = directory.names.resolve(query)
+            if found.kind in (MatchKind.exact, MatchKind.fuzzy):
+                kind = "typo" if found.kind is MatchKind.fuzzy else ("alias" if found.via_alias else "name")
+                return Candidate(found.topic_id, 1.0, Why(kind, found.matched), {"name": 1.0})
+    for key in dict.fromkeys((fold(need.text), need.query)):
+        if key in directory.taught:
+            topic_id, taught = directory.taught[key]
+            return Candidate(topic_id, 1.0, Why("example", taught), {"example": 1.0})
     return None
 
 

@@ -1,6 +1,7 @@
 """Words that carry meaning: stop words out, English and Spanish stems in."""
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -32,12 +33,14 @@ ocupa responsable contacto aviso llamo mando encargado
 
 _EN = snowballstemmer.stemmer("english")
 _ES = snowballstemmer.stemmer("spanish")
+_STEMMING = threading.Lock()  # the pure-Python stemmers keep their state on the object
 
 
 @lru_cache(maxsize=200_000)
 def variants(word: str) -> tuple[str, ...]:
     """The word's English and Spanish stems (one when they agree): either side may match."""
-    english, spanish = _EN.stemWord(word), _ES.stemWord(word)
+    with _STEMMING:
+        english, spanish = _EN.stemWord(word), _ES.stemWord(word)
     return (english,) if english == spanish else (english, spanish)
 
 

@@ -118,3 +118,34 @@ def test_stats_show_admins_how_to_teach_each_phrasing_that_found_nothing(chat: C
 
     assert 'teach "quantum flux capacitor' in admin_view and "×2" in admin_view
     assert "teach" not in member_view and "quantum flux capacitor" in member_view
+
+
+def test_a_manager_cannot_teach_another_topics_name_to_their_own_topic(chat: Chat) -> None:
+    reply = chat.say("grace", 'teach "payroll" Travel')
+
+    assert reply.kind is ReplyKind.invalid and "Payroll" in text(reply)
+    assert examples(chat.engine) == []
+    assert chat.ask("payroll").answer.topic == "Payroll"
+
+
+def test_a_phrasing_taught_to_one_topic_is_not_taught_to_another(chat: Chat) -> None:
+    chat.say("grace", f'teach "{PHRASE}" IT')
+
+    reply = chat.say("grace", f'teach "{PHRASE}" Travel')
+
+    assert reply.kind is ReplyKind.invalid
+    assert [e[0] for e in examples(chat.engine)] == [PHRASE]
+
+
+@pytest.mark.parametrize("command", ['teach "who\'s on the dock" IT', "teach “who’s on the dock” IT"])
+def test_a_phrasing_may_hold_an_apostrophe(chat: Chat, command: str) -> None:
+    reply = chat.say("grace", command)
+
+    assert reply.kind is ReplyKind.done
+    assert examples(chat.engine)[0][0] in ("who's on the dock", "who’s on the dock")
+
+
+def test_a_phrasing_with_a_semicolon_is_refused_so_csv_exports_keep_working(chat: Chat) -> None:
+    reply = chat.say("grace", 'teach "printer; scanner" IT')
+
+    assert reply.kind is ReplyKind.invalid and examples(chat.engine) == []

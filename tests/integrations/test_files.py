@@ -12,7 +12,7 @@ from bot.services.directory_export import export_directory
 from bot.services.directory_file import DirectoryFile, DirectoryFileError, TopicRecord
 from bot.services.directory_import import apply_import, plan_import
 from integrations.files.formats import dump_directory_file, load_directory_file
-from store.db import read_session
+from store.db import read_session, write_session
 from store.models import Assignment, AuditEntry, Person, Topic, TopicAlias, TopicExample, TopicManager
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -279,5 +279,29 @@ def test_examples_in_a_file_replace_a_topics_examples_and_a_second_import_change
     data = load_directory_file(write(tmp_path / "b.yaml", taught.replace("card charged twice, ", "")))
     with read_session(engine) as session:
         assert plan_import(session, data, now=NOW).is_empty
-    apply_import(engine, load_directory_file(write(tmp_path / "c.yaml", ORG_YAML)), actor="admin", now=NOW)
-    assert count(engine, TopicExample) == 0  # left out: the file is the truth
+    cleared = taught.replace("[card charged twice, Card Charged Twice]", "[]")
+    apply_import(engine, load_directory_file(write(tmp_path / "c.yaml", cleared)), actor="admin", now=NOW)
+    assert count(engine, TopicExample) == 0  # `examples: []`: the file is the truth
+
+
+def test_a_file_without_examples_keeps_the_taught_ones_and_picks_survive_a_file_that_lists_some(
+    engine: Engine, tmp_path: Path,
+) -> None:
+    taught = ORG_YAML.replace("    backups: [bob@acme.test]\n",
+                              "    backups: [bob@acme.test]\n    examples: [card charged twice]\n")
+    apply_import(engine, load_directory_file(write(tmp_path / "a.yaml", taught)), actor="admin", now=NOW)
+    with write_session(engine) as session:
+        payments = session.execute(select(Topic.id).where(Topic.name == "Payments")).scalar_one()
+        session.add(TopicExample(topic_id=payments, text="money back", key="money back", source="picked"))
+
+    apply_import(engine, load_directory_file(write(tmp_path / "b.yaml", ORG_YAML)), actor="admin", now=NOW)
+    assert count(engine, TopicExample) == 2  # no `examples:` in the file: nothing about them changes
+
+    other = taught.replace("[card charged twice]", "[refund please]")
+    apply_import(engine, load_directory_file(write(tmp_path / "c.yaml", other)), actor="admin", now=NOW)
+    with read_session(engine) as session:
+        rows = session.execute(select(TopicExample.text, TopicExample.source).order_by(TopicExample.text)).all()
+    assert [tuple(r) for r in rows] == [("money back", "picked"), ("refund please", "import")]
+    with read_session(engine) as session:
+        exported = export_directory(session)
+    assert exported.topics[1].examples == ["refund please"]  # picks are the store's own evidence
