@@ -35,6 +35,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     for number, row in enumerate(rows, 1):
         if not isinstance(row, dict) or not row.get("text") or not row.get("expect"):
             raise QuestionFileError(f"{path}: question {number} needs `text` and `expect`")
+        if not isinstance(row.get("expect_person") or "", str):
+            raise QuestionFileError(f"{path}: question {number}: `expect_person` must be an email")
         questions.append(EvalQuestion(str(row.get("kind", "all")), str(row["text"]), str(row["expect"]),
                                       row.get("expect_person")))
     return questions

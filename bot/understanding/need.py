@@ -11,17 +11,22 @@ from dataclasses import dataclass
 
 from bot.understanding.frames import topic_query
 from bot.understanding.text import clean_input, fold
+from bot.understanding.vocabulary import content_words
 
 READ_HEAD, READ_TAIL = 2000, 1000  # what is read of a long message: its start and its end
 _MENTION = re.compile(r"<[@!#][^>]*>|<at>[^<]*</at>")
 _SENTENCE = re.compile(r"(?<=[.!?¿¡;:…])\s+|\n+|(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])\s+")
-# Sentences that only greet, thank, apologise or sign off.
+# Sentences that greet, thank or wish well say nothing about the topic ...
 _SOCIAL = re.compile(
     r"^(?:hi|hey|hello|hiya|morning|good (?:morning|afternoon|evening)|evening|buenos dias|buenas|hola|"
-    r"thanks?|thank you|many thanks|cheers|ta|gracias|hope|sorry|apologies|congrats|have a|enjoy|"
-    r"happy|long time|no rush|otherwise|exciting|bit of|weird one|quick (?:one|question)|small thing|"
-    r"also|ps|p s)\b",
+    r"thanks?|thank you|many thanks|cheers|ta|gracias|hope|congrats|have a|enjoy|happy|exciting news)\b"
 )
+# ... and ones that open with an apology or an aside do, unless nothing is left after it.
+_ASIDE = re.compile(
+    r"^(?:sorry|apologies|also|ps|p s|long time|no rush|otherwise|bit of a \w+ one|weird one|"
+    r"quick (?:one|question)|small thing)\b"
+)
+_ASIDE_TAIL = 2  # "sorry to bother you" is an aside; "sorry, the VPN keeps dropping" is a need
 _ASKS = re.compile(r"\b(?:who|whom|where|which|anyone|someone|somebody|quien|donde|alguien|poc|contact)\b")
 # A topic named after these is context ("payroll for the emergency team"), not the subject.
 _CONTEXT = re.compile(
@@ -59,10 +64,16 @@ def _bounded(text: str) -> str:
 
 
 def _is_social(sentence: str) -> bool:
+    """Greets, thanks or apologises and says nothing else ("Sorry, the VPN keeps dropping" is kept)."""
     folded = fold(sentence)
     if not folded:
         return True  # only emoji or punctuation
-    return bool(_SOCIAL.match(folded)) and not _ASKS.search(folded)
+    if _ASKS.search(folded):
+        return False
+    if _SOCIAL.match(folded):
+        return True
+    aside = _ASIDE.match(folded)
+    return aside is not None and len(content_words(folded[aside.end():])) <= _ASIDE_TAIL
 
 
 def _split_context(query: str) -> tuple[str, str]:

@@ -1,6 +1,7 @@
 """Text to topic: clean, find the need, gather evidence (names, words, meaning), fuse, decide."""
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -11,17 +12,19 @@ from bot.messages import Why
 from bot.understanding import calibration as cal
 from bot.understanding.decision import Candidate, Decision, Verdict
 from bot.understanding.meaning import MeaningIndex
+from bot.understanding.model import MODEL_CHARS
 from bot.understanding.names import MatchKind, TopicIndex
 from bot.understanding.need import Need, find_need, private_life
 from bot.understanding.text import fold
 from bot.understanding.vocabulary import content_words
 from bot.understanding.words import TopicDocument, WordIndex, WordScores
 
+_LOGGER = logging.getLogger(__name__)
 _TYPO_WORDS = 5  # a typo of a whole name is looked for in questions up to this many words
 _CONNECTORS = re.compile(r"\s(?:and|y|e|of|de)\s")  # "helth and safty" is "Health & Safety"
 _SENTENCES = 6  # sentences of a long message read one by one by the model
 _PHRASE_WORDS = 4  # names and aliases are looked for as runs of up to this many words ...
-_PHRASE_WORDS_READ = 80  # ... in the first words of the subject and of the context
+_PHRASE_WORDS_READ = 80  # ... in the first and last words of the subject and of the context
 
 
 class Directory:
@@ -52,7 +55,10 @@ class Directory:
         with self._lock:
             if not self._meaning_tried and self._meaning_factory is not None:
                 self._meaning_tried = True
-                self._meaning = self._meaning_factory(self)
+                try:
+                    self._meaning = self._meaning_factory(self)
+                except Exception:  # a store error, a bad stored vector: answer on words for now
+                    _LOGGER.exception("could not build the meaning index; answering on words and names")
             return self._meaning
 
     def warm(self) -> None:
@@ -104,10 +110,10 @@ def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np
     meaning = directory.meaning
     if meaning is None:
         return words, found
-    texts = [need.text]
+    texts = [_ends(need.text)]
     if need.tail:
         texts.append(need.head)
-    sentences = list(need.sentences[:_SENTENCES]) if need.long else []
+    sentences = _first_and_last(need.sentences) if need.long else []
     scores, off_work = meaning.scores_many(texts + sentences)
     found.update(full=scores[0], head=scores[1] if need.tail else scores[0])
     found["sentence"] = scores[len(texts):].max(axis=0) if sentences else scores[0]
@@ -115,11 +121,26 @@ def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np
     return words, found
 
 
+def _ends(text: str) -> str:
+    """What the model reads of a long text: its start and its end (the ask is often last)."""
+    half = MODEL_CHARS // 2
+    return text if len(text) <= MODEL_CHARS else f"{text[:half]} … {text[-half:]}"
+
+
+def _first_and_last(sentences: Sequence[str]) -> list[str]:
+    """The sentences of a long message read one by one: the first few and the last few."""
+    half = _SENTENCES // 2
+    chosen = list(sentences) if len(sentences) <= _SENTENCES else [*sentences[:half], *sentences[-half:]]
+    return list(dict.fromkeys(chosen))
+
+
 def _phrases(need: Need, directory: Directory) -> np.ndarray:
     """1 for a topic whose name or alias is said in the subject, a little for one said in the context."""
     said = np.zeros(len(directory.order), dtype=np.float32)
     for text, weight in ((need.tail, cal.TAIL_EMPHASIS), (need.head, 1.0)):
-        words = text.split()[:_PHRASE_WORDS_READ]
+        words = text.split()
+        if len(words) > _PHRASE_WORDS_READ:  # the start and the end of a long message
+            words = words[: _PHRASE_WORDS_READ // 2] + words[-_PHRASE_WORDS_READ // 2:]
         for size in range(min(_PHRASE_WORDS, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 topic_id = directory.names.exact(" ".join(words[start:start + size]))

@@ -42,7 +42,7 @@ def deliver_notices(bot: Bot, console: Console, rounds: int = 20) -> None:
 
 def picked(last: Reply | None, line: str) -> Choice | None:
     """The choice a bare number picks from the close call just shown, if any."""
-    if last is None or not line.strip().isdigit():
+    if last is None or not line.strip().isdecimal() or len(line.strip()) > 2:
         return None
     number = int(line.strip())
     return last.choices[number - 1] if 0 < number <= len(last.choices) else None
@@ -63,11 +63,12 @@ def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
             if line.strip().lower() in QUIT_WORDS:
                 return
             choice = picked(last, line)
-            reply = bot.pick(actor, choice.topic_id, last.query, lang=last.lang) if choice and last else \
+            last_query = last.query if last else ""
+            reply = bot.pick(actor, choice.topic_id, last_query, lang=last.lang) if choice and last else \
                 bot.handle(Request(text=line, actor=actor))
             last = reply if reply.choices else None
             show(console, reply)
-            bot.record(actor, line, reply)
+            bot.record(actor, last_query if choice else line, reply)
             if reply.kind is ReplyKind.done:
                 deliver_notices(bot, console)
     finally:
