@@ -107,7 +107,7 @@ def meaning_of(engine: Engine | None, directory: Directory) -> MeaningIndex | No
     if encoder is None:
         return None
     if engine is not None:
-        vectors = topic_vectors(engine, encoder, directory.order)
+        vectors, _ = topic_vectors(engine, encoder, directory.order)
     else:
         vectors = VECTORS.vectors(encoder, [topic_text(d.name, d.aliases, d.description) for d in directory.order])
     taught = [(position, text) for position, d in enumerate(directory.order) for text in d.examples]

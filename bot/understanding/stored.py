@@ -15,7 +15,7 @@ from store import vectors as vector_store
 from store.db import read_session, write_session
 
 _LOGGER = logging.getLogger(__name__)
-_BATCH = 64
+_BATCH = 256  # encoded, then stored, at a time: an interrupted import keeps what it finished
 Progress = Callable[[int, int], None]
 
 
@@ -24,22 +24,25 @@ def text_hash(text: str) -> str:
 
 
 def topic_vectors(engine: Engine, encoder: Encoder, documents: Sequence[TopicDocument],
-                  progress: Progress | None = None) -> np.ndarray:
-    """One vector per topic, in order: read from the store, the missing ones encoded and stored."""
+                  progress: Progress | None = None) -> tuple[np.ndarray, int]:
+    """One vector per topic, in order, and how many had to be encoded (then stored)."""
     texts = [topic_text(d.name, d.aliases, d.description) for d in documents]
     hashes = [text_hash(t) for t in texts]
     with read_session(engine) as session:
         stored = vector_store.load(session=session, model=encoder.name)
+    fresh = [stored.get(d.topic_id, ("",))[0] == h for d, h in zip(documents, hashes)]
     known = [(t, np.frombuffer(stored[d.topic_id][1], dtype=np.float32))
-             for d, t, h in zip(documents, texts, hashes) if stored.get(d.topic_id, ("",))[0] == h]
+             for d, t, ok in zip(documents, texts, fresh) if ok]
     if known:
         VECTORS.seed(encoder.name, [t for t, _ in known], np.stack([v for _, v in known]))
-    missing = [i for i, (d, h) in enumerate(zip(documents, hashes)) if stored.get(d.topic_id, ("",))[0] != h]
-    _encode(encoder, [texts[i] for i in missing], progress)
-    vectors = VECTORS.vectors(encoder, texts)
-    if missing:
-        _store(engine, encoder.name, [(documents[i].topic_id, hashes[i], vectors[i].tobytes()) for i in missing])
-    return vectors
+    missing = [i for i, ok in enumerate(fresh) if not ok]
+    for start in range(0, len(missing), _BATCH):
+        batch = missing[start:start + _BATCH]
+        vectors = VECTORS.vectors(encoder, [texts[i] for i in batch])
+        _store(engine, encoder.name, [(documents[i].topic_id, hashes[i], v.tobytes()) for i, v in zip(batch, vectors)])
+        if progress is not None:
+            progress(start + len(batch), len(missing))
+    return VECTORS.vectors(encoder, texts), len(missing)
 
 
 def refresh(engine: Engine, documents: Sequence[TopicDocument], progress: Progress | None = None) -> int:
@@ -47,22 +50,9 @@ def refresh(engine: Engine, documents: Sequence[TopicDocument], progress: Progre
     encoder = MODEL.get()
     if encoder is None or not documents:
         return 0
-    before = len(documents)
-    with read_session(engine) as session:
-        stored = vector_store.load(session=session, model=encoder.name)
-    fresh = sum(stored.get(d.topic_id, ("",))[0] != text_hash(topic_text(d.name, d.aliases, d.description))
-                for d in documents)
-    if fresh:
-        topic_vectors(engine, encoder, documents, progress)
-    _LOGGER.info("topic vectors: %d of %d encoded", fresh, before)
-    return fresh
-
-
-def _encode(encoder: Encoder, texts: list[str], progress: Progress | None) -> None:
-    for start in range(0, len(texts), _BATCH):
-        VECTORS.vectors(encoder, texts[start:start + _BATCH])
-        if progress is not None:
-            progress(min(start + _BATCH, len(texts)), len(texts))
+    _, encoded = topic_vectors(engine, encoder, documents, progress)
+    _LOGGER.info("topic vectors: %d of %d encoded", encoded, len(documents))
+    return encoded
 
 
 def _store(engine: Engine, model: str, rows: list[tuple[int, str, bytes]]) -> None:

@@ -1,0 +1,57 @@
+"""Topic vectors are data: encoded once, stored with a hash of their text, read back by any process."""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from sqlalchemy import func, select, update
+
+from bot.index_cache import directory_documents
+from bot.understanding import meaning
+from bot.understanding.stored import topic_vectors
+from store.db import read_session, write_session
+from store.models import Topic, TopicVector
+from tests.harness import load_demo
+
+
+class CountingEncoder:
+    """A stand-in model: a fixed vector per text, and a count of the texts it was asked to encode."""
+
+    name = "counting-test"
+
+    def __init__(self) -> None:
+        self.encoded = 0
+
+    def encode(self, texts, *, query: bool) -> np.ndarray:
+        self.encoded += len(texts)
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest(), dtype=np.uint8)[:8].astype(np.float32)
+                for t in texts]
+        return np.stack([r / np.linalg.norm(r) for r in rows]) if rows else np.zeros((0, 8), np.float32)
+
+
+def documents(engine):
+    with read_session(engine) as session:
+        return directory_documents(session=session)
+
+
+def test_vectors_are_encoded_once_then_read_from_the_store_and_a_changed_topic_alone_again(engine, monkeypatch):
+    load_demo(engine)
+    monkeypatch.setattr(meaning, "VECTORS", meaning.VectorCache())
+    monkeypatch.setattr("bot.understanding.stored.VECTORS", meaning.VECTORS)
+    encoder = CountingEncoder()
+    docs = documents(engine)
+
+    first, encoded = topic_vectors(engine, encoder, docs)
+    assert encoded == len(docs) and encoder.encoded == len(docs) and first.shape == (len(docs), 8)
+    with read_session(engine) as session:
+        assert session.execute(select(func.count()).select_from(TopicVector)).scalar_one() == len(docs)
+
+    fresh_process = meaning.VectorCache()  # another replica: nothing in memory
+    monkeypatch.setattr("bot.understanding.stored.VECTORS", fresh_process)
+    again, encoded = topic_vectors(engine, CountingEncoder(), docs)
+    assert encoded == 0 and np.allclose(again, first)
+
+    with write_session(engine) as session:
+        session.execute(update(Topic).where(Topic.name == "Payroll").values(description="Pay and payslips"))
+    _, encoded = topic_vectors(engine, CountingEncoder(), documents(engine))
+    assert encoded == 1
