@@ -180,6 +180,7 @@ def _why(topic_id: int, words: WordScores, evidence: dict[str, float], directory
     hits = directory.words.hits(words.words, topic_id, directory.documents)
     if hits and evidence["words"] >= cal.WORDS_EXPLAIN:
         field = hits[0].field
-        kind = {"name": "name", "example": "example"}.get(field, "description")
-        return Why(kind, " ".join(h.word for h in hits if h.field == field))
+        if field == "parent":
+            return Why("parent", directory.documents[topic_id].parent)
+        return Why(field, " ".join(h.word for h in hits if h.field == field))
     return Why("meaning")

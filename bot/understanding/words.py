@@ -17,7 +17,7 @@ import numpy as np
 from bot.understanding.vocabulary import content_words, variants
 
 # Where a topic uses a word, and how much that says about the topic.
-FIELD_WEIGHTS = {"name": 1.0, "example": 0.95, "description": 0.8, "tag": 0.6, "parent": 0.35}
+FIELD_WEIGHTS = {"name": 1.0, "alias": 1.0, "example": 0.95, "description": 0.8, "tag": 0.6, "parent": 0.35}
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class TopicDocument:
     def fields(self) -> Iterable[tuple[str, str]]:
         yield "name", self.name
         for alias in self.aliases:
-            yield "name", alias
+            yield "alias", alias
         for example in self.examples:
             yield "example", example
         yield "description", self.description
