@@ -109,7 +109,8 @@ def meaning_of(engine: Engine | None, directory: Directory) -> MeaningIndex | No
     if engine is not None:
         vectors, _ = topic_vectors(engine, encoder, directory.order)
     else:
-        vectors = VECTORS.vectors(encoder, [topic_text(d.name, d.aliases, d.description) for d in directory.order])
+        vectors = VECTORS.vectors(encoder, [topic_text(d.name, d.aliases, d.description) for d in directory.order],
+                                  directory=True)
     taught = [(position, text) for position, d in enumerate(directory.order) for text in d.examples]
     examples = VECTORS.vectors(encoder, [text for _, text in taught]) if taught else None
     return MeaningIndex(encoder, vectors, examples, [position for position, _ in taught])

@@ -105,27 +105,41 @@ MODEL = _Loader()
 
 
 class VectorCache:
-    """Topic vectors by text, so a directory change re-encodes only the topics that changed."""
+    """Vectors by text, so a directory change re-encodes only the topics that changed.
+
+    A directory's matrix is the storage of its topics' vectors: once stacked, its rows replace
+    the cached arrays (views, no copy) and topics no longer in the directory are dropped, so
+    memory holds one copy of them, not two. Other texts (examples, anchors) are few and kept.
+    """
 
     def __init__(self) -> None:
-        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+        self._topics: dict[tuple[str, str], np.ndarray] = {}
+        self._others: dict[tuple[str, str], np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def vectors(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+    def vectors(self, encoder: Encoder, texts: Sequence[str], *, directory: bool = False) -> np.ndarray:
+        keys = [(encoder.name, t) for t in texts]
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if (encoder.name, t) not in self._vectors))
+            missing = list(dict.fromkeys(k for k in keys if k not in self._topics and k not in self._others))
         if missing:
-            fresh = encoder.encode(missing, query=False)
+            fresh = encoder.encode([t for _, t in missing], query=False)
             with self._lock:
-                self._vectors.update({(encoder.name, t): v for t, v in zip(missing, fresh)})
+                (self._topics if directory else self._others).update(zip(missing, fresh))
         with self._lock:
-            rows = [self._vectors[(encoder.name, t)] for t in texts]
-        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+            rows = [self._topics[k] if k in self._topics else self._others[k] for k in keys]
+            if not rows:
+                return np.zeros((0, 0), dtype=np.float32)
+            matrix = np.stack(rows)
+            if directory:
+                self._topics = {k: matrix[i] for i, k in enumerate(keys)}
+                for key in keys:
+                    self._others.pop(key, None)
+            return matrix
 
     def seed(self, encoder_name: str, texts: Sequence[str], vectors: np.ndarray) -> None:
-        """Vectors read from the store: known without encoding."""
+        """Topic vectors read from the store: known without encoding."""
         with self._lock:
-            self._vectors.update({(encoder_name, t): v for t, v in zip(texts, vectors)})
+            self._topics.update({(encoder_name, t): v for t, v in zip(texts, vectors)})
 
 
 VECTORS = VectorCache()

@@ -38,11 +38,12 @@ def topic_vectors(engine: Engine, encoder: Encoder, documents: Sequence[TopicDoc
     missing = [i for i, ok in enumerate(fresh) if not ok]
     for start in range(0, len(missing), _BATCH):
         batch = missing[start:start + _BATCH]
-        vectors = VECTORS.vectors(encoder, [texts[i] for i in batch])
+        vectors = encoder.encode([texts[i] for i in batch], query=False)
+        VECTORS.seed(encoder.name, [texts[i] for i in batch], vectors)
         _store(engine, encoder.name, [(documents[i].topic_id, hashes[i], v.tobytes()) for i, v in zip(batch, vectors)])
         if progress is not None:
             progress(start + len(batch), len(missing))
-    return VECTORS.vectors(encoder, texts), len(missing)
+    return VECTORS.vectors(encoder, texts, directory=True), len(missing)
 
 
 def refresh(engine: Engine, documents: Sequence[TopicDocument], progress: Progress | None = None) -> int:
