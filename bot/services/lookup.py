@@ -76,11 +76,11 @@ def _primary(assigned: list[AssignedPerson], topic_id: int) -> AssignedPerson | 
     )
 
 
-def _choices(offered: list[Candidate], query: str, *, snapshot: Snapshot, lang: str) -> Reply:
+def _choices(likely: list[Candidate], query: str, *, snapshot: Snapshot, lang: str) -> Reply:
     """A close call: the likely topics as choices, each a button that answers it in full."""
     choices = tuple(
         Choice(c.topic_id, snapshot.topics[c.topic_id].name, snapshot.topics[c.topic_id].description, why=c.why)
-        for c in offered
+        for c in likely
     )
     actions = tuple(Action("pick", c.topic, str(c.topic_id)) for c in choices)
     return Reply(ReplyKind.suggestions, lang, suggestions=tuple(c.topic for c in choices), query=query,
