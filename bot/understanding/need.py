@@ -86,13 +86,16 @@ def _split_context(query: str) -> tuple[str, str]:
 
 # Private life: a question about one's own pets, home, car, holidays or hobbies shares words
 # with company topics ("parking for my boat") but is not about work.
+_OWNER = r"\b(?:my|mi|mis)\s+(?:(?:own|personal|family|kid s|kids|son s|daughter s|mum s|mom s|dad s|partner s|wife s|husband s)\s+)?"
 _PRIVATE = re.compile(
-    r"\b(?:my|mi|mis|our)\s+(?:\w+\s+){0,2}?(?:dog|dogs|cat|cats|pet|pets|puppy|horse|car|boat|bike|motorbike|"
-    r"wedding|honeymoon|holiday|holidays|vacation|flat|apartment|house|garden|neighbour|neighbor|neighbours|"
-    r"landlord|mortgage|kid|kids|kid s|child s|children s school|school|birthday|party|hobby|website|blog|"
-    r"wallet|bitcoin|crypto|hairdresser|barber|gym|band|perro|gato|mascota|coche|moto|boda|vacaciones|casa|"
+    _OWNER + r"(?:dog|dogs|cat|cats|pet|pets|puppy|horse|car|boat|bike|motorbike|wedding|honeymoon|flat|"
+    r"apartment|house|garden|neighbour|neighbor|neighbours|landlord|mortgage|school|birthday|party|hobby|"
+    r"website|blog|wallet|bitcoin|crypto|hairdresser|barber|gym|band|perro|gato|mascota|coche|moto|boda|casa|"
     r"piso|vecino|vecinos|jardin|peluquero|peluquera|cumpleanos|fiesta)\b"
-    r"|\bat home\b|\bpersonal\s+(?:website|blog|project|car)\b|\ben casa\b"
+    # a holiday as a trip, not as leave ("who approves my holidays?" is work)
+    r"|\b(?:for|on|during)\s+my\s+(?:family\s+)?(?:holiday|vacation)\b|\bmy\s+(?:family\s+)?holiday\s+(?:to|in|abroad)\b"
+    r"|\bmy\s+(?:kid|son|daughter|children)\s+s\b"  # my kid's scout trip, my son's football
+    r"|\bfamily\s+holiday\b|\bat\s+home\b|\ben\s+casa\b|\bpersonal\s+(?:website|blog|project|car)\b"
 )
 
 

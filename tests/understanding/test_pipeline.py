@@ -65,10 +65,16 @@ def test_a_topic_named_after_for_the_is_context_not_the_subject() -> None:
     assert need.head == "payroll" and "emergency department" in need.tail
 
 
-def test_questions_about_private_life_are_recognised() -> None:
-    assert private_life("who is the POC for training my dog?")
-    assert private_life("who handles the expenses for my wedding?")
-    assert not private_life("my badge stopped opening the lab door")
+@pytest.mark.parametrize("text", ["who is the POC for training my dog?", "who handles the expenses for my wedding?",
+                                  "who handles transport for my holiday to Cancún?", "comms on my kid's scout trip"])
+def test_questions_about_private_life_are_recognised(text: str) -> None:
+    assert private_life(text)
+
+
+@pytest.mark.parametrize("text", ["my badge stopped opening the lab door", "who approves my holidays?",
+                                  "our website is down", "my company car got a parking ticket"])
+def test_work_questions_with_my_are_not_private_life(text: str) -> None:
+    assert not private_life(text)
 
 
 @pytest.mark.parametrize("text", [
