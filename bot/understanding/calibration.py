@@ -83,10 +83,13 @@ def certainty(values: dict[str, float]) -> float:
     return float(1.0 / (1.0 + np.exp(-logit)))
 
 
-def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: float = 0.0):  # -> Verdict
+def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: float = 0.0,
+            private: bool = False):  # -> Verdict
     from bot.understanding.decision import Verdict  # late: decision imports messages only
 
-    if semantic:
+    if private:  # about one's own pets, home, car, holidays: at most a close call
+        sure_enough = False
+    elif semantic:
         sure_enough = sure >= SURE and (known >= KNOWN_ENOUGH or meaning >= MEANING_ENOUGH)
     else:
         sure_enough = sure >= SURE_WORDS_ONLY and known >= KNOWN_WORDS_ONLY

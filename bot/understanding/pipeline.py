@@ -151,14 +151,15 @@ def _phrases(need: Need, directory: Directory) -> np.ndarray:
 
 def _weigh(need: Need, directory: Directory) -> Decision:
     words, meaning = evidence(need, directory)
-    features = cal.features(words, meaning, private_life(need.text))
+    private = private_life(need.text)
+    features = cal.features(words, meaning, private)
     ranked = cal.rank(features)
     top = _top(ranked, cal.SHORTLIST)
     sure = cal.certainty(cal.decide_features(ranked, top, features))
     candidates = tuple(_candidate(int(i), ranked, features, words, directory) for i in top)
     semantic = "full" in meaning
     stands_out = float(features["full"][top[0]]) if semantic and len(top) else 0.0
-    verdict = cal.verdict(sure, semantic, words.known, stands_out)
+    verdict = cal.verdict(sure, semantic, words.known, stands_out, private)
     return Decision(verdict, candidates, need.query, semantic, sure)
 
 
