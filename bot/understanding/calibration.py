@@ -24,7 +24,7 @@ KNOWN_WORDS_ONLY = 0.7  # ... and most of the question's words must be the direc
 # only when its meaning, too, stands out (standard scores above the directory's average topic).
 KNOWN_ENOUGH = 0.5
 MEANING_ENOUGH = 2.5
-CLOSE = 0.3  # a short list of topics (no person named) is offered from this certainty
+CLOSE = 0.2  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
 
@@ -39,13 +39,13 @@ def offered(ranks: list[float]) -> int:
 FEATURES = ("words", "known", "words_lead", "phrase", "full", "head", "sentence", "full_lead", "off_work")
 # Fitted by bench/calibrate.py on ../shared/eval; words-only when meaning is off.
 # RANK: which topic is asked about (a logistic model over every topic).
-RANK = {"bias": -4.228, "words": -1.941, "known": 0.932, "words_lead": 8.62, "phrase": -0.737, "full": 0.561,
-        "head": 0.638, "sentence": -0.022, "full_lead": 48.411, "off_work": -17.948}
+RANK = {"bias": -4.245, "words": -1.928, "known": 0.959, "words_lead": 8.643, "phrase": -0.729, "full": 0.574,
+        "head": 0.626, "sentence": -0.012, "full_lead": 47.379, "off_work": -17.107}
 RANK_WORDS_ONLY = {"bias": -4.077, "words": 1.248, "known": 1.757, "words_lead": 11.063, "phrase": 1.644}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
 DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private")
-DECIDE = {"bias": -1.697, "best": 1.922, "gap": 3.72, "words": 0.533, "known": -1.379, "phrase": 1.668,
-          "full_lead": -29.348, "off_work": -11.025, "private": -6.657}
+DECIDE = {"bias": -1.54, "best": 2.038, "gap": 3.633, "words": 0.315, "known": -1.155, "phrase": 1.628,
+          "full_lead": -27.958, "off_work": -7.041, "private": -6.731}
 DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, "known": 2.182, "phrase": 0.96,
                      "private": -6.442}
 

@@ -40,7 +40,7 @@ OFF_WORK = (
     "my family holiday, trips abroad and travel for leisure",
     "my own car, bike, motorbike or boat",
     "my house or flat, my neighbours, my garden and repairs at home",
-    "my TV, games console, phone or wifi at home",
+    "my TV or games console at home",
     "my kids, their school and their activities",
     "hobbies, sports teams, choirs, book clubs and social clubs",
     "my personal money: my bank, mortgage, savings and crypto",

@@ -88,7 +88,7 @@ def _split_context(query: str) -> tuple[str, str]:
 # with company topics ("parking for my boat") but is not about work.
 _OWNER = r"\b(?:my|mi|mis)\s+(?:(?:own|personal|family|kid s|kids|son s|daughter s|mum s|mom s|dad s|partner s|wife s|husband s)\s+)?"
 _PRIVATE = re.compile(
-    _OWNER + r"(?:dog|dogs|cat|cats|pet|pets|puppy|horse|car|boat|bike|motorbike|wedding|honeymoon|flat|"
+    _OWNER + r"(?:smart\s+)?(?:tv|television|games console|playstation|xbox|dog|dogs|cat|cats|pet|pets|puppy|horse|car|boat|bike|motorbike|wedding|honeymoon|flat|"
     r"apartment|house|garden|neighbour|neighbor|neighbours|landlord|mortgage|school|birthday|party|hobby|"
     r"website|blog|wallet|bitcoin|crypto|hairdresser|barber|gym|band|perro|gato|mascota|coche|moto|boda|casa|"
     r"piso|vecino|vecinos|jardin|peluquero|peluquera|cumpleanos|fiesta)\b"
