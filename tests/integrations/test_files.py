@@ -268,11 +268,15 @@ def test_an_unknown_manager_in_a_yaml_file_names_its_line_and_nothing_is_written
     assert (count(engine, Person), count(engine, Topic), count(engine, TopicManager)) == (0, 0, 0)
 
 
+def with_examples(examples: str) -> str:
+    """ORG_YAML with Payments' examples set to this YAML list."""
+    return ORG_YAML.replace("    backups: [bob@acme.test]\n", f"    backups: [bob@acme.test]\n    examples: {examples}\n")
+
+
 def test_examples_in_a_file_replace_a_topics_examples_and_a_second_import_changes_nothing(
     engine: Engine, tmp_path: Path,
 ) -> None:
-    taught = ORG_YAML.replace("    backups: [bob@acme.test]\n",
-                              "    backups: [bob@acme.test]\n    examples: [card charged twice, Card Charged Twice]\n")
+    taught = with_examples("[card charged twice, Card Charged Twice]")
     apply_import(engine, load_directory_file(write(tmp_path / "a.yaml", taught)), actor="admin", now=NOW)
     assert count(engine, TopicExample) == 1  # the same phrasing, up to case, is kept once
 
@@ -287,8 +291,7 @@ def test_examples_in_a_file_replace_a_topics_examples_and_a_second_import_change
 def test_a_file_without_examples_keeps_the_taught_ones_and_picks_survive_a_file_that_lists_some(
     engine: Engine, tmp_path: Path,
 ) -> None:
-    taught = ORG_YAML.replace("    backups: [bob@acme.test]\n",
-                              "    backups: [bob@acme.test]\n    examples: [card charged twice]\n")
+    taught = with_examples("[card charged twice]")
     apply_import(engine, load_directory_file(write(tmp_path / "a.yaml", taught)), actor="admin", now=NOW)
     with write_session(engine) as session:
         payments = session.execute(select(Topic.id).where(Topic.name == "Payments")).scalar_one()
