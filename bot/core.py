@@ -104,7 +104,8 @@ class Bot:
 
     def ask(self, question: str, *, at: datetime | None = None) -> Reply:
         """Answer a lookup directly (the `pocbot who` command), optionally as of a date."""
-        return self._run(parse(question), detect_language(question, self.language), at=at)
+        lang = detect_language(question, self.language)
+        return self._safe(lang, lambda: self._run(parse(question), lang, at=at))
 
     def answer_topic(self, topic_id: int, *, lang: str | None = None) -> Reply:
         """The answer for a topic picked from suggestions (a button carries its id)."""
@@ -210,7 +211,7 @@ class Bot:
         try:
             return work()
         except Exception:
-            _LOGGER.exception("failed to handle an inquiry request")
+            _LOGGER.exception("failed to answer a request")
             return Reply(ReplyKind.error, lang)
 
     def _command(self, command: Command, request: Request, lang: str) -> Reply:
