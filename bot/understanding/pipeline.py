@@ -41,18 +41,19 @@ class Directory:
         self._words: WordIndex | None = None
         self._meaning: MeaningIndex | None = None
         self._meaning_tried = False
-        self._lock = threading.Lock()
+        self._words_lock = threading.Lock()
+        self._meaning_lock = threading.Lock()  # apart: a slow model load must not hold up word lookups
 
     @property
     def words(self) -> WordIndex:
-        with self._lock:
+        with self._words_lock:
             if self._words is None:
                 self._words = WordIndex(self.order)
             return self._words
 
     @property
     def meaning(self) -> MeaningIndex | None:
-        with self._lock:
+        with self._meaning_lock:
             if not self._meaning_tried and self._meaning_factory is not None:
                 self._meaning_tried = True
                 try:
