@@ -1,7 +1,7 @@
 """Stored topic vectors: read them all for one model, write the new ones (the only SQL on them)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select
 from sqlmodel import Session
@@ -9,11 +9,16 @@ from sqlmodel import Session
 from store.models import TopicVector
 
 
-def load(*, session: Session, model: str) -> dict[int, tuple[str, bytes]]:
-    """topic id -> (hash of the text encoded, vector bytes), for one model."""
-    rows = session.execute(select(TopicVector.topic_id, TopicVector.text_hash, TopicVector.vector)
-                           .where(TopicVector.model == model))
-    return {row[0]: (row[1], bytes(row[2])) for row in rows}
+def load(*, session: Session, model: str, topic_ids: Sequence[int] | None = None) -> dict[int, tuple[str, bytes]]:
+    """topic id -> (hash of the text encoded, vector bytes), for one model (all topics, or these)."""
+    query = select(TopicVector.topic_id, TopicVector.text_hash, TopicVector.vector).where(TopicVector.model == model)
+    if topic_ids is None:
+        return {row[0]: (row[1], bytes(row[2])) for row in session.execute(query)}
+    found: dict[int, tuple[str, bytes]] = {}
+    for start in range(0, len(topic_ids), 1000):
+        chunk = list(topic_ids[start:start + 1000])
+        found.update((row[0], (row[1], bytes(row[2]))) for row in session.execute(query.where(TopicVector.topic_id.in_(chunk))))
+    return found
 
 
 def save(*, session: Session, model: str, rows: Iterable[tuple[int, str, bytes]]) -> int:

@@ -136,6 +136,11 @@ class VectorCache:
                     self._others.pop(key, None)
             return matrix
 
+    def has(self, encoder_name: str, text: str) -> bool:
+        with self._lock:
+            key = (encoder_name, text)
+            return key in self._topics or key in self._others
+
     def seed(self, encoder_name: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Topic vectors read from the store: known without encoding."""
         with self._lock:

@@ -28,11 +28,15 @@ def topic_vectors(engine: Engine, encoder: Encoder, documents: Sequence[TopicDoc
     """One vector per topic, in order, and how many had to be encoded (then stored)."""
     texts = [topic_text(d.name, d.aliases, d.description) for d in documents]
     hashes = [text_hash(t) for t in texts]
+    unseen = [i for i, t in enumerate(texts) if not VECTORS.has(encoder.name, t)]  # a rebuild reads only these
     with read_session(engine) as session:
-        stored = vector_store.load(session=session, model=encoder.name)
-    fresh = [stored.get(d.topic_id, ("",))[0] == h for d, h in zip(documents, hashes)]
-    known = [(t, np.frombuffer(stored[d.topic_id][1], dtype=np.float32))
-             for d, t, ok in zip(documents, texts, fresh) if ok]
+        stored = vector_store.load(session=session, model=encoder.name,
+                                   topic_ids=[documents[i].topic_id for i in unseen])
+    fresh = [True] * len(texts)
+    for i in unseen:
+        fresh[i] = stored.get(documents[i].topic_id, ("",))[0] == hashes[i]
+    known = [(texts[i], np.frombuffer(stored[documents[i].topic_id][1], dtype=np.float32))
+             for i in unseen if fresh[i]]
     if known:
         VECTORS.seed(encoder.name, [t for t, _ in known], np.stack([v for _, v in known]))
     missing = [i for i, ok in enumerate(fresh) if not ok]
