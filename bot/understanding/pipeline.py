@@ -92,8 +92,8 @@ def _named(need: Need, directory: Directory) -> Candidate | None:
     else a phrasing taught for one topic. Names come first: teaching cannot take a name over."""
     if len(need.query.split()) <= _TYPO_WORDS:
         for query in dict.fromkeys((need.query, _CONNECTORS.sub(" ", f" {need.query} ").strip())):
-            found = directory.names.resolve(query)
-            if found.kind in (MatchKind.exact, MatchKind.fuzzy):
+            found = directory.names.whole(query)
+            if found is not None:
                 kind = "typo" if found.kind is MatchKind.fuzzy else ("alias" if found.via_alias else "name")
                 return Candidate(found.topic_id, 1.0, Why(kind, found.matched), {"name": 1.0})
     for key in dict.fromkeys((fold(need.text), need.query)):
