@@ -24,7 +24,8 @@ KNOWN_WORDS_ONLY = 0.7  # ... and most of the question's words must be the direc
 # only when its meaning, too, stands out (standard scores above the directory's average topic).
 KNOWN_ENOUGH = 0.5
 MEANING_ENOUGH = 2.5
-CLOSE = 0.2  # a short list of topics (no person named) is offered from this certainty
+MEANING_CLOSE = 2.0
+CLOSE = 0.25  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
 
@@ -95,7 +96,7 @@ def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: flo
         sure_enough = sure >= SURE_WORDS_ONLY and known >= KNOWN_WORDS_ONLY
     if sure_enough:
         return Verdict.sure
-    if sure >= CLOSE:
+    if sure >= CLOSE and (known > 0 or meaning >= MEANING_CLOSE):  # gibberish is no close call
         return Verdict.close
     return Verdict.nothing
 

@@ -110,14 +110,14 @@ def chat_actor(name: str):
 def test_stats_show_admins_how_to_teach_each_phrasing_that_found_nothing(chat: Chat) -> None:
     asker = chat_actor("bob")
     for _ in range(2):
-        reply = chat.bot.handle(Request("who looks after the quantum flux capacitor", asker))
-        chat.bot.record(asker, "who looks after the quantum flux capacitor", reply)
+        reply = chat.bot.handle(Request("who looks after the zorblax frobnicator", asker))
+        chat.bot.record(asker, "who looks after the zorblax frobnicator", reply)
 
     admin_view = text(chat.say("grace", "stats"))
     member_view = text(chat.say("bob", "stats"))
 
-    assert 'teach "quantum flux capacitor' in admin_view and "×2" in admin_view
-    assert "teach" not in member_view and "quantum flux capacitor" in member_view
+    assert 'teach "zorblax frobnicator' in admin_view and "×2" in admin_view
+    assert "teach" not in member_view and "zorblax frobnicator" in member_view
 
 
 def test_a_manager_cannot_teach_another_topics_name_to_their_own_topic(chat: Chat) -> None:
