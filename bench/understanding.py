@@ -17,6 +17,7 @@ its topic vectors (timed: topics per second), then measures, in one process and 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import resource
@@ -110,6 +111,7 @@ def main() -> None:
     bot.warm()
     print(f"warm (directory, word index, stored vectors, model): {time.perf_counter() - started:.1f} s")
     lexical.warm()
+    gc.freeze()  # as `pocbot serve` does after warming
     encoder = MODEL.get()
     asked = questions(synthetic.load(db), args.queries, args.seed)
     print(f"\n{args.topics:,} topics; {args.queries} questions per kind\n")

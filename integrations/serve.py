@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from aiohttp import web
@@ -48,6 +49,7 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
     """Run until cancelled: HTTP on port, plus a Socket Mode connection when configured."""
     background = Background()
     await asyncio.to_thread(bot.warm)
+    gc.freeze()  # the directory's indexes live as long as the process: keep them out of GC passes
     slack = build_app(bot, settings, background) if settings.slack_enabled else None
     http_slack = slack if settings.slack_signing_secret else None
     teams = _teams_endpoint(bot, settings)

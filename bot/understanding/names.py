@@ -107,14 +107,16 @@ class TopicIndex:
         hit = self._exact.get(topic_key(query))
         return None if hit is None else int(self._topic[hit])
 
-    def whole(self, query: str) -> Resolution | None:
-        """The topic the whole query names, exactly or within a typo or two; None otherwise."""
+    def whole(self, query: str, *, typos: bool = True) -> Resolution | None:
+        """The topic the whole query names, exactly or (with typos) within a typo or two."""
         key = topic_key(query)
         if not key:
             return None
         hit = self._exact.get(key)
         if hit is not None:
             return self._found(MatchKind.exact, hit)
+        if not typos:
+            return None
         found = self._by_typo(key, self._shared(key))
         return found if found is not None and found.kind is MatchKind.fuzzy else None
 

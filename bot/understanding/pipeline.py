@@ -90,12 +90,12 @@ def _taught(documents: Sequence[TopicDocument]) -> dict[str, tuple[int, str]]:
 def _named(need: Need, directory: Directory) -> Candidate | None:
     """The whole question is a topic's name or alias (up to case, accents, plurals, a typo), or
     else a phrasing taught for one topic. Names come first: teaching cannot take a name over."""
-    if len(need.query.split()) <= _TYPO_WORDS:
-        for query in dict.fromkeys((need.query, _CONNECTORS.sub(" ", f" {need.query} ").strip())):
-            found = directory.names.whole(query)
-            if found is not None:
-                kind = "typo" if found.kind is MatchKind.fuzzy else ("alias" if found.via_alias else "name")
-                return Candidate(found.topic_id, 1.0, Why(kind, found.matched), {"name": 1.0})
+    short = len(need.query.split()) <= _TYPO_WORDS
+    for query in dict.fromkeys((need.query, _CONNECTORS.sub(" ", f" {need.query} ").strip())):
+        found = directory.names.whole(query, typos=short)  # a name of any length, typos in short ones
+        if found is not None:
+            kind = "typo" if found.kind is MatchKind.fuzzy else ("alias" if found.via_alias else "name")
+            return Candidate(found.topic_id, 1.0, Why(kind, found.matched), {"name": 1.0})
     for key in dict.fromkeys((fold(need.text), need.query)):
         if key in directory.taught:
             topic_id, taught = directory.taught[key]
