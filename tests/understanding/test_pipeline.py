@@ -119,3 +119,20 @@ def test_a_decision_carries_its_evidence(demo_bot: Bot) -> None:
 
     assert decision.verdict is Verdict.sure and decision.semantic
     assert {"words", "full"} <= set(decision.candidates[0].evidence)
+
+
+def test_a_long_topic_name_asked_whole_is_answered_without_the_model() -> None:
+    from bot.understanding.names import IndexEntry, TopicIndex
+    from bot.understanding.pipeline import Directory
+    from bot.understanding.words import TopicDocument
+
+    name = "Regional EMEA Customer Data Platform Operations Team"
+    documents = [TopicDocument(1, name), TopicDocument(2, "Payroll")]
+    index = TopicIndex([IndexEntry(1, name, False), IndexEntry(2, "Payroll", False)])
+
+    def no_model(_directory):
+        raise AssertionError("the model was consulted for an exact name")
+
+    decision = understand(f"who is the POC for {name.lower()}?", Directory(documents, index, no_model))
+
+    assert decision.verdict is Verdict.sure and decision.topic_id == 1 and not decision.semantic
