@@ -29,7 +29,8 @@ def render_text(reply: Reply, style: Style = PLAIN) -> str:
     if reply.kind is ReplyKind.answer and reply.answer is not None:
         return "\n".join(answer_lines(reply.answer, lang, style))
     if reply.kind is ReplyKind.suggestions and reply.choices:
-        return "\n".join([t(lang, "close_call", query=style.escape(_short(reply.query)))]
+        key = "close_call" if len(reply.choices) > 1 else "close_call_one"
+        return "\n".join([t(lang, key, query=style.escape(_short(reply.query)))]
                          + [choice_line(n, c, lang, style) for n, c in enumerate(reply.choices, 1)])
     if reply.kind is ReplyKind.suggestions:
         topics = t(lang, "suggestions_or").join(f"*{style.escape(s)}*" for s in reply.suggestions)
