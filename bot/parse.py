@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from bot.understanding.frames import FRAME, topic_query
-from bot.understanding.text import clean_input, fold
+from bot.understanding.text import MENTION, clean_input, fold
 from bot.understanding.vocabulary import content_words
 
 MAX_INPUT = 40_000  # Slack's own limit: a lookup reads the first lines (bot.understanding.need)
@@ -43,7 +43,6 @@ DIRECTORY_COMMANDS = frozenset(
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|<at>[^<]*</at>)\s*")
 
 _BARE_WORDS = {"poc", "pocs", "who", "quien", "contact", "contacto", "point of contact"}
-_MENTION = re.compile(r"<[@!#][^>]*>|<at>[^<]*</at>")
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def parse(text: str) -> Command:
         name = None
     if name in DIRECTORY_COMMANDS and not (name in ("back", "mine") and rest.strip()):
         return Command(name, rest.strip())
-    cleaned = clean_input(_MENTION.sub(" ", text or ""), MAX_INPUT)
+    cleaned = clean_input(MENTION.sub(" ", text or ""), MAX_INPUT)
     if not fold(cleaned) and cleaned.strip() in ("", "?"):
         return Command("help" if cleaned.strip() == "?" else "empty")
     first, _, rest = cleaned.partition(" ")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bot.understanding.decision import Verdict
 from bot.understanding.words import WordScores
 
 TAIL_EMPHASIS = 0.35  # words after "for the ..." are context, not the subject
@@ -85,9 +86,7 @@ def certainty(values: dict[str, float]) -> float:
 
 
 def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: float = 0.0,
-            private: bool = False):  # -> Verdict
-    from bot.understanding.decision import Verdict  # late: decision imports messages only
-
+            private: bool = False) -> Verdict:
     if private:  # about one's own pets, home, car, holidays: at most a close call
         sure_enough = False
     elif semantic:

@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass
 
 from bot.understanding.frames import topic_query
-from bot.understanding.text import clean_input, fold
+from bot.understanding.text import MENTION, clean_input, fold
 from bot.understanding.vocabulary import content_words
 
 READ_HEAD, READ_TAIL = 2000, 1000  # what is read of a long message: its start and its end
-_MENTION = re.compile(r"<[@!#][^>]*>|<at>[^<]*</at>")
 _SENTENCE = re.compile(r"(?<=[.!?¿¡;:…])\s+|\n+|(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])\s+")
 # Sentences that greet, thank or wish well say nothing about the topic ...
 _SOCIAL = re.compile(
@@ -46,7 +45,7 @@ class Need:
 
 
 def find_need(message: str) -> Need:
-    text = _bounded(clean_input(_MENTION.sub(" ", message or ""), len(message or "")))
+    text = _bounded(clean_input(MENTION.sub(" ", message or ""), len(message or "")))
     sentences = list(dict.fromkeys(s.strip() for s in _SENTENCE.split(text) if s and s.strip()))
     kept = [s for s in sentences if not _is_social(s)] or sentences
     reading = " ".join(kept)

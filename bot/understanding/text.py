@@ -6,6 +6,8 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A Slack or Teams mention, channel or special mention: never part of what is asked about.
+MENTION = re.compile(r"<[@!#][^>]*>|<at>[^<]*</at>")
 
 
 def fold(text: str) -> str:
