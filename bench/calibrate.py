@@ -100,40 +100,56 @@ def main() -> None:
     decided = []
     for kind, expect, named, found in rows:
         ranked = cal.rank(found)
-        top = np.argsort(-ranked)[: cal.MAX_CHOICES]
+        top = np.argsort(-ranked)[: cal.SHORTLIST]
         values = cal.decide_features(ranked, top, found)
-        decided.append((kind, expect, named, int(order[top[0]]), [int(order[i]) for i in top], values))
+        choices = [int(order[i]) for i in top[: cal.offered([float(ranked[i]) for i in top])]]
+        decided.append((kind, expect, named, int(order[top[0]]), choices, values, (ranked, top, found)))
     dnames = decide_names(args.words_only)
-    Xd = np.asarray([[v[n] for n in dnames] for *_, v in decided])
-    yd = np.asarray([expect is not None and best == expect for _, expect, _, best, _, _ in decided], dtype=float)
+    Xd = np.asarray([[d[5][n] for n in dnames] for d in decided])
+    yd = np.asarray([d[1] is not None and d[3] == d[1] for d in decided], dtype=float)
     decide = weights(dnames, fit(Xd, yd, args.l2))
     print("DECIDE =", decide)
     setattr(cal, "DECIDE_WORDS_ONLY" if args.words_only else "DECIDE", decide)
-    scored = [(kind, expect, named, best, top3, cal.certainty(v)) for kind, expect, named, best, top3, v in decided]
-    if "--show" in sys.argv:
+    scored = []
+    for kind, expect, named, best, choices, values, (ranked, top, found) in decided:
+        sure = cal.certainty(values)
+        scored.append((kind, expect, named, best, choices, sure, cal.within_features(ranked, top, found, sure), values))
+    if not args.words_only:
+        Xw = np.asarray([[s[6][n] for n in cal.WITHIN_FEATURES] for s in scored])
+        yw = np.asarray([s[1] is not None and s[1] in s[4] for s in scored], dtype=float)
+        cal.WITHIN = weights(cal.WITHIN_FEATURES, fit(Xw, yw, args.l2))
+        print("WITHIN =", cal.WITHIN)
+    scored = [(*s[:6], cal.within(s[6]), s[7]) for s in scored]
+    if args.show:
         texts = [q.text for q in load_questions(args.eval / "questions.yaml")]
-        for (kind, expect, named, best, top3, sure), text in sorted(zip(scored, texts), key=lambda r: -r[0][5]):
+        for row, text in sorted(zip(scored, texts), key=lambda r: -r[0][6]):
+            kind, expect, named, best, choices, sure, likely, _ = row
             if named is None:
-                print(f"{sure:.3f} {kind:11} {'OK' if best == expect else ('--' if expect is None else 'xx')} {text[:70]}")
+                mark = "OK" if best == expect else ("in" if expect in choices else ("--" if expect is None else "xx"))
+                print(f"{sure:.3f} {likely:.3f} {kind:11} {mark} {text[:70]}")
     results = []
+    likely_grid = [1.01] if args.words_only else np.arange(0.3, 1.0, 0.025)
     for sure_at in np.arange(0.3, 0.96, 0.025):
-        for close_at in np.arange(0.05, sure_at + 0.001, 0.025):
-            results.append((simulate(scored, sure_at, close_at), sure_at, close_at))
-    for (accuracy, named_none, sure_share), sure_at, close_at in sorted(
+        for close_at in np.arange(0.05, sure_at + 0.001, 0.05):
+            for likely_at in likely_grid:
+                results.append((simulate(scored, sure_at, close_at, likely_at), sure_at, close_at, likely_at))
+    for (accuracy, named_none, sure_share), sure_at, close_at, likely_at in sorted(
             results, key=lambda r: (r[0][1] == 0, r[0][0]), reverse=True)[:8]:
-        print(f"SURE = {sure_at:.3f}, CLOSE = {close_at:.3f}: accuracy {accuracy:.1%}, "
+        print(f"SURE = {sure_at:.3f}, CLOSE = {close_at:.3f}, LIKELY = {likely_at:.3f}: accuracy {accuracy:.1%}, "
               f"none named {named_none}, right answers that were sure {sure_share:.0%}")
 
 
-def simulate(scored, sure_at: float, close_at: float) -> tuple[float, int, float]:
-    """The eval's rule: sure names the best topic's POC; a close call names each choice's POC."""
+def simulate(scored, sure_at: float, close_at: float, likely_at: float) -> tuple[float, int, float]:
+    """The eval's rule: sure names the best topic's POC, likely names each choice's POC, a close
+    call and nothing name nobody. (The verdict's other guards are left out: an estimate.)"""
     right = named_none = sure_right = topic_right = 0
-    for kind, expect, named, best, top3, sure in scored:
+    for kind, expect, named, best, choices, sure, likely, _ in scored:
         if named is not None:
             verdict, offered = "sure", [named]
+        elif sure >= sure_at:
+            verdict, offered = "sure", [best]
         else:
-            verdict = "sure" if sure >= sure_at else ("close" if sure >= close_at else "nothing")
-            offered = [best] if verdict == "sure" else (top3 if verdict == "close" else [])
+            verdict, offered = ("likely", choices) if likely >= likely_at else ("nothing", [])
         if expect is None:
             ok = not offered
             named_none += bool(offered) and kind in ("unknown", "decoy")

@@ -29,7 +29,8 @@ def render_text(reply: Reply, style: Style = PLAIN) -> str:
     if reply.kind is ReplyKind.answer and reply.answer is not None:
         return "\n".join(answer_lines(reply.answer, lang, style))
     if reply.kind is ReplyKind.suggestions and reply.choices:
-        key = "close_call" if len(reply.choices) > 1 else "close_call_one"
+        named = any(c.primary is not None for c in reply.choices)
+        key = ("likely" if named else "close_call") + ("" if len(reply.choices) > 1 else "_one")
         return "\n".join([t(lang, key, query=style.escape(_short(reply.query)))]
                          + [choice_line(n, c, lang, style) for n, c in enumerate(reply.choices, 1)])
     if reply.kind is ReplyKind.suggestions:
@@ -49,6 +50,8 @@ def render_text(reply: Reply, style: Style = PLAIN) -> str:
 
 def choice_line(number: int, choice: Choice, lang: str, style: Style = PLAIN) -> str:
     line = f"{number}. *{style.escape(choice.topic)}*"
+    if choice.primary is not None:
+        line += " " + t(lang, "choice_poc", person=style.mention(choice.primary))
     if choice.description:
         line += f" — {style.escape(_short(choice.description, 120))}"
     return line

@@ -27,6 +27,8 @@ def lookup(message: str, *, session: Session, snapshot: Snapshot, lang: str, now
         return Reply(ReplyKind.answer, lang, answer=answer, query=query, actions=actions_for(answer))
     known = [c for c in decision.candidates if c.topic_id in snapshot.topics]
     choices = known[: offered([c.score for c in known])]
+    if decision.verdict is Verdict.likely and choices:
+        return _choices(choices, query, snapshot=snapshot, lang=lang, session=session, now=now)
     if decision.verdict is Verdict.close and choices:
         return _choices(choices, query, snapshot=snapshot, lang=lang)
     return _nothing(choices, query, snapshot=snapshot, lang=lang, fallback=fallback)
@@ -76,15 +78,23 @@ def _primary(assigned: list[AssignedPerson], topic_id: int) -> AssignedPerson | 
     )
 
 
-def _choices(likely: list[Candidate], query: str, *, snapshot: Snapshot, lang: str) -> Reply:
-    """A close call: the likely topics as choices, each a button that answers it in full."""
+def _choices(likely: list[Candidate], query: str, *, snapshot: Snapshot, lang: str,
+             session: Session | None = None, now: datetime | None = None) -> Reply:
+    """A close call: the likely topics as choices, each a button that answers it in full. With a
+    session, the bot is sure the right topic is one of them, and each choice names its POC."""
     choices = tuple(
-        Choice(c.topic_id, snapshot.topics[c.topic_id].name, snapshot.topics[c.topic_id].description, why=c.why)
+        Choice(c.topic_id, snapshot.topics[c.topic_id].name, snapshot.topics[c.topic_id].description, why=c.why,
+               primary=_poc(c.topic_id, session=session, snapshot=snapshot, now=now) if session and now else None)
         for c in likely
     )
     actions = tuple(Action("pick", c.topic, str(c.topic_id)) for c in choices)
     return Reply(ReplyKind.suggestions, lang, suggestions=tuple(c.topic for c in choices), query=query,
                  actions=actions, choices=choices)
+
+
+def _poc(topic_id: int, *, session: Session, snapshot: Snapshot, now: datetime) -> PersonView | None:
+    """Who answers for a choice: its POC, or its nearest ancestor's."""
+    return answer_for(topic_id, session=session, snapshot=snapshot, now=now).primary
 
 
 def _nothing(related: list[Candidate], query: str, *, snapshot: Snapshot, lang: str,

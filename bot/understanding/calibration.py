@@ -26,6 +26,7 @@ KNOWN_WORDS_ONLY = 0.7  # ... and most of the question's words must be the direc
 KNOWN_ENOUGH = 0.5
 MEANING_ENOUGH = 2.5
 MEANING_CLOSE = 2.0
+LIKELY = 0.95  # each choice names its POC when the right topic is among them with this probability
 CLOSE = 0.25  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
@@ -78,15 +79,40 @@ def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.n
     return values
 
 
+# WITHIN: whether the right topic is among the offered choices (a logistic model over the question).
+WITHIN_FEATURES = ("sure", "mass", "known", "words", "full", "off_work", "private", "phrase")
+WITHIN = {"bias": -1.7, "sure": 2.302, "mass": 3.687, "known": 0.077, "words": -1.564, "full": -0.329,
+          "off_work": -16.15, "private": -5.098, "phrase": 1.654}
+
+
+def within_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.ndarray], sure: float) -> dict[str, float]:
+    ranks = [float(ranked[i]) for i in order]
+    best = int(order[0])
+    values = {"sure": sure, "mass": sum(ranks[: offered(ranks)])}
+    values.update({name: float(found[name][best]) for name in WITHIN_FEATURES if name in found and name != "phrase"})
+    values["phrase"] = float(max((found["phrase"][i] for i in order[: offered(ranks)]), default=0.0))
+    return values
+
+
+def within(values: dict[str, float]) -> float:
+    """The probability that the right topic is among the offered choices (0 without the model)."""
+    if "full" not in values:
+        return 0.0
+    return _probability(WITHIN, values)
+
+
 def certainty(values: dict[str, float]) -> float:
     """The probability that the best-ranked topic is the right one."""
-    weights = DECIDE if "full_lead" in values else DECIDE_WORDS_ONLY
+    return _probability(DECIDE if "full_lead" in values else DECIDE_WORDS_ONLY, values)
+
+
+def _probability(weights: dict[str, float], values: dict[str, float]) -> float:
     logit = weights["bias"] + sum(w * values[name] for name, w in weights.items() if name != "bias")
     return float(1.0 / (1.0 + np.exp(-logit)))
 
 
 def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: float = 0.0,
-            private: bool = False) -> Verdict:
+            private: bool = False, likely: float = 0.0) -> Verdict:
     if private:  # about one's own pets, home, car, holidays: at most a close call
         sure_enough = False
     elif semantic:
@@ -95,6 +121,8 @@ def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: flo
         sure_enough = sure >= SURE_WORDS_ONLY and known >= KNOWN_WORDS_ONLY
     if sure_enough:
         return Verdict.sure
+    if likely >= LIKELY and not private:
+        return Verdict.likely
     if sure >= CLOSE and (known > 0 or meaning >= MEANING_CLOSE):  # gibberish is no close call
         return Verdict.close
     return Verdict.nothing

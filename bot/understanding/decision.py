@@ -1,4 +1,4 @@
-"""The typed outcome of understanding a question: sure, a close call, or nothing."""
+"""The typed outcome of understanding a question: sure, likely one of a few, a close call, or nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +9,8 @@ from bot.messages import Why
 
 class Verdict(str, Enum):
     sure = "sure"  # one topic: name its POC
-    close = "close"  # two or three likely topics: offer them
+    likely = "likely"  # almost surely one of two or three topics: offer them, each with its POC
+    close = "close"  # two or three plausible topics: offer them, naming nobody until one is picked
     nothing = "nothing"  # no topic covers it: name nobody
 
 
@@ -28,6 +29,7 @@ class Decision:
     query: str = ""  # the words read as the topic, for "nothing covers ..."
     semantic: bool = False  # whether meaning was consulted
     certainty: float = 1.0  # the probability that the best candidate is right
+    within: float = 1.0  # the probability that the right topic is among the offered ones
 
     @property
     def topic_id(self) -> int | None:

@@ -157,11 +157,12 @@ def _weigh(need: Need, directory: Directory) -> Decision:
     ranked = cal.rank(features)
     top = _top(ranked, cal.SHORTLIST)
     sure = cal.certainty(cal.decide_features(ranked, top, features))
+    likely = cal.within(cal.within_features(ranked, top, features, sure)) if len(top) else 0.0
     candidates = tuple(_candidate(int(i), ranked, features, words, directory) for i in top)
     semantic = "full" in meaning
     stands_out = float(features["full"][top[0]]) if semantic and len(top) else 0.0
-    verdict = cal.verdict(sure, semantic, words.known, stands_out, private)
-    return Decision(verdict, candidates, need.query, semantic, sure)
+    verdict = cal.verdict(sure, semantic, words.known, stands_out, private, likely)
+    return Decision(verdict, candidates, need.query, semantic, sure, likely)
 
 
 def _top(values: np.ndarray, count: int) -> np.ndarray:

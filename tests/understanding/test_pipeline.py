@@ -136,3 +136,34 @@ def test_a_long_topic_name_asked_whole_is_answered_without_the_model() -> None:
     decision = understand(f"who is the POC for {name.lower()}?", Directory(documents, index, no_model))
 
     assert decision.verdict is Verdict.sure and decision.topic_id == 1 and not decision.semantic
+
+
+def test_when_the_right_topic_is_almost_surely_among_a_few_each_choice_names_its_poc(
+        demo_bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.messages import Why
+    from bot.render import render_text
+    from bot.services import lookup
+    from bot.understanding.decision import Candidate, Decision
+
+    def likely(message, directory):
+        topics = {d.name: d.topic_id for d in directory.order}
+        picks = [Candidate(topics["Health Benefits"], 0.6, Why("meaning")),
+                 Candidate(topics["Pension Benefits"], 0.4, Why("meaning"))]
+        return Decision(Verdict.likely, tuple(picks), "my dentist bill", True, 0.6, 0.97)
+
+    monkeypatch.setattr(lookup, "understand", likely)
+    reply = ask(demo_bot, "does our plan pay for the dentist?")
+
+    assert reply.kind is ReplyKind.suggestions and len(reply.choices) == 2
+    assert all(c.primary is not None for c in reply.choices) and len(named(reply)) <= 2
+    text = render_text(reply)
+    assert "most likely one of these" in text and all(f"POC {c.primary.name}" in text for c in reply.choices)
+
+
+@pytest.mark.parametrize(("likely", "private", "expected"), [(0.99, False, Verdict.likely), (0.99, True, Verdict.close),
+                                                             (0.5, False, Verdict.close)])
+def test_choices_name_their_pocs_only_when_almost_surely_right_and_never_on_private_life(
+        likely: float, private: bool, expected: Verdict) -> None:
+    from bot.understanding import calibration as cal
+
+    assert cal.verdict(0.5, True, 1.0, 3.0, private, likely) is expected
