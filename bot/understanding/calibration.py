@@ -42,13 +42,13 @@ def offered(ranks: list[float]) -> int:
 FEATURES = ("words", "known", "words_lead", "phrase", "full", "head", "sentence", "full_lead", "off_work")
 # Fitted by bench/calibrate.py on ../shared/eval; words-only when meaning is off.
 # RANK: which topic is asked about (a logistic model over every topic).
-RANK = {"bias": -4.245, "words": -1.928, "known": 0.959, "words_lead": 8.643, "phrase": -0.729, "full": 0.574,
-        "head": 0.626, "sentence": -0.012, "full_lead": 47.379, "off_work": -17.107}
+RANK = {"bias": -4.244, "words": -1.974, "known": 0.965, "words_lead": 8.631, "phrase": -0.75, "full": 0.55,
+        "head": 0.649, "sentence": -0.009, "full_lead": 47.573, "off_work": -17.286}
 RANK_WORDS_ONLY = {"bias": -4.077, "words": 1.248, "known": 1.757, "words_lead": 11.063, "phrase": 1.644}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
 DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private")
-DECIDE = {"bias": -1.54, "best": 2.038, "gap": 3.633, "words": 0.315, "known": -1.155, "phrase": 1.628,
-          "full_lead": -27.958, "off_work": -7.041, "private": -6.731}
+DECIDE = {"bias": -1.637, "best": 2.169, "gap": 3.641, "words": 0.423, "known": -1.323, "phrase": 1.611,
+          "full_lead": -27.4, "off_work": -7.969, "private": -6.744}
 DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, "known": 2.182, "phrase": 0.96,
                      "private": -6.442}
 
@@ -81,8 +81,8 @@ def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.n
 
 # WITHIN: whether the right topic is among the offered choices (a logistic model over the question).
 WITHIN_FEATURES = ("sure", "mass", "known", "words", "full", "off_work", "private", "phrase")
-WITHIN = {"bias": -1.7, "sure": 2.302, "mass": 3.687, "known": 0.077, "words": -1.564, "full": -0.329,
-          "off_work": -16.15, "private": -5.098, "phrase": 1.654}
+WITHIN = {"bias": -1.697, "sure": 2.169, "mass": 3.544, "known": 0.16, "words": -1.758, "full": -0.235,
+          "off_work": -16.837, "private": -5.176, "phrase": 1.61}
 
 
 def within_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.ndarray], sure: float) -> dict[str, float]:

@@ -6,6 +6,12 @@ import re
 from bot.understanding.text import fold
 
 _GREETING = r"(?:(?:hey|hi|hello|hola|buenas|buenos dias|please|por favor|pocbot|poc bot)\s+)*"
+# "can you tell me who ...", "¿sabes quién ...": a polite way in, before the frame itself
+_POLITE = (
+    r"(?:(?:(?:can|could|would)\s+(?:you|someone|anyone)\s+(?:please\s+)?tell\s+me|do\s+you\s+know|"
+    r"does\s+(?:anyone|anybody|someone)\s+know|(?:anyone|anybody)\s+know|any\s+idea|i\s+(?:d|would)\s+like\s+to\s+know|"
+    r"i\s+(?:m|am|was)\s+wondering|me\s+(?:puedes|podeis|podrias)\s+decir|sabes|sabeis|alguien\s+sabe)\s+)?"
+)
 _ROLE = (
     r"(?:poc|pocs|point of contact|points of contact|contact person|contact|owner|"
     r"go to person|go to|person|expert|lead|responsible|right person|best person)"
@@ -33,10 +39,12 @@ _FRAMES = [
     r"con\s+quien\s+(?:hablo|puedo hablar|debo hablar|tengo que hablar|hablamos|trato)\s+"
     r"(?:sobre|de|para|acerca de|por)",
     r"a\s+quien\s+(?:pregunto|le pregunto|contacto|escribo|acudo)\s+(?:sobre|por|para|de|acerca de)",
+    r"a\s+quien\s+(?:le\s+|les\s+|se\s+lo\s+|se\s+la\s+|se\s+los\s+|se\s+las\s+)?"
+    r"(?:mando|envio|pido|aviso|llamo|escribo|entrego|reporto|doy|paso|comunico|notifico|digo)",
     r"necesito\s+ayuda\s+(?:con|para|sobre)",
     r"(?:punto de contacto|contacto|responsable)\s+(?:para|de|del|sobre)",
 ]
-FRAME = re.compile(rf"^{_GREETING}(?:{'|'.join(_FRAMES)})(?:\s+|$)", re.IGNORECASE)
+FRAME = re.compile(rf"^{_GREETING}{_POLITE}(?:{'|'.join(_FRAMES)})(?:\s+|$)", re.IGNORECASE)
 _LEADING_FILLER = re.compile(r"^(?:the|our|my|a|an|el|la|los|las|lo|un|una|mi|nuestro|nuestra)\s+")
 _TRAILING_FILLER = re.compile(
     r"\s+(?:please|pls|thanks|thank you|por favor|gracias|here|now|today|at acme|aqui|ahora|"

@@ -167,3 +167,14 @@ def test_choices_name_their_pocs_only_when_almost_surely_right_and_never_on_priv
     from bot.understanding import calibration as cal
 
     assert cal.verdict(0.5, True, 1.0, 3.0, private, likely) is expected
+
+
+@pytest.mark.parametrize(("text", "query"), [
+    ("Can you tell me who's responsible for health and safety?", "health and safety"),
+    ("does anyone know who handles payroll?", "payroll"),
+    ("¿A quién le mando los gastos del viaje?", "gastos del viaje"),
+    ("¿a quién se lo pido?", ""),
+    ("¿Sabes quién lleva las nóminas?", "nominas"),
+])
+def test_a_polite_way_in_and_spanish_verbs_of_asking_are_peeled_off(text: str, query: str) -> None:
+    assert find_need(text).query == query
