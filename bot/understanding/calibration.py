@@ -42,13 +42,13 @@ def offered(ranks: list[float]) -> int:
 FEATURES = ("words", "known", "words_lead", "phrase", "full", "head", "sentence", "full_lead", "off_work")
 # Fitted by bench/calibrate.py on ../shared/eval; words-only when meaning is off.
 # RANK: which topic is asked about (a logistic model over every topic).
-RANK = {"bias": -4.244, "words": -1.974, "known": 0.965, "words_lead": 8.631, "phrase": -0.75, "full": 0.55,
-        "head": 0.649, "sentence": -0.009, "full_lead": 47.573, "off_work": -17.286}
+RANK = {"bias": -4.258, "words": -1.959, "known": 0.9, "words_lead": 8.373, "phrase": -0.701, "full": 0.525,
+        "head": 0.683, "sentence": -0.009, "full_lead": 47.694, "off_work": -17.451}
 RANK_WORDS_ONLY = {"bias": -4.077, "words": 1.248, "known": 1.757, "words_lead": 11.063, "phrase": 1.644}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
 DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private")
-DECIDE = {"bias": -1.637, "best": 2.169, "gap": 3.641, "words": 0.423, "known": -1.323, "phrase": 1.611,
-          "full_lead": -27.4, "off_work": -7.969, "private": -6.744}
+DECIDE = {"bias": -1.632, "best": 2.19, "gap": 3.585, "words": 0.42, "known": -1.279, "phrase": 1.642,
+          "full_lead": -27.579, "off_work": -7.982, "private": -6.756}
 DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, "known": 2.182, "phrase": 0.96,
                      "private": -6.442}
 
@@ -81,8 +81,8 @@ def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.n
 
 # WITHIN: whether the right topic is among the offered choices (a logistic model over the question).
 WITHIN_FEATURES = ("sure", "mass", "known", "words", "full", "off_work", "private", "phrase")
-WITHIN = {"bias": -1.697, "sure": 2.169, "mass": 3.544, "known": 0.16, "words": -1.758, "full": -0.235,
-          "off_work": -16.837, "private": -5.176, "phrase": 1.61}
+WITHIN = {"bias": -1.684, "sure": 2.189, "mass": 3.515, "known": 0.191, "words": -1.735, "full": -0.245,
+          "off_work": -16.896, "private": -5.146, "phrase": 1.586}
 
 
 def within_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.ndarray], sure: float) -> dict[str, float]:

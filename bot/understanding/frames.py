@@ -42,6 +42,11 @@ _FRAMES = [
     r"a\s+quien\s+(?:le\s+|les\s+|se\s+lo\s+|se\s+la\s+|se\s+los\s+|se\s+las\s+)?"
     r"(?:mando|envio|pido|aviso|llamo|escribo|entrego|reporto|doy|paso|comunico|notifico|digo)",
     r"necesito\s+ayuda\s+(?:con|para|sobre)",
+    # "a question about X", "need someone from legal": the topic follows
+    r"(?:(?:i\s+have\s+|got\s+)?(?:a\s+)?(?:quick\s+)?question\s+(?:about|on|regarding|re|for))",
+    r"(?:(?:i\s+)?need\s+(?:someone|somebody|a person)\s+(?:from|in|at|for|on))",
+    r"(?:(?:tengo\s+)?una\s+(?:pregunta|duda)\s+(?:sobre|de|acerca de))",
+    r"(?:necesito\s+(?:a\s+)?(?:alguien|una persona)\s+(?:de|del|en))",
     r"(?:punto de contacto|contacto|responsable)\s+(?:para|de|del|sobre)",
 ]
 FRAME = re.compile(rf"^{_GREETING}{_POLITE}(?:{'|'.join(_FRAMES)})(?:\s+|$)", re.IGNORECASE)
@@ -50,6 +55,26 @@ _TRAILING_FILLER = re.compile(
     r"\s+(?:please|pls|thanks|thank you|por favor|gracias|here|now|today|at acme|aqui|ahora|"
     r"poc|contact|point of contact|contacto|who s the contact|who is the contact)$"
 )
+
+# A question asked after its topic ("payslips, who do I ask?"): only asking words follow "who".
+_ASKING_WORDS = frozenset(
+    "who whom s is are the a an our contact poc pocs person right best do does did i we you should would could can "
+    "ask tell talk speak to go contact ping email write reach out that this it be for about with help me us handles "
+    "handle deals responsible in charge of knows know anyone anybody someone please pls thanks "
+    "quien a con le les se lo la los las me nos pido pregunto hablo aviso llamo escribo acudo mando da dan otra otro "
+    "puede pueden ayudar ayuda es el encarga sabe de esto eso por favor gracias".split()
+)
+_TRAILING_ASK = re.compile(r"\s(?:who|whom|quien)\b")
+
+
+def _without_trailing_ask(folded: str) -> str:
+    for found in reversed(list(_TRAILING_ASK.finditer(folded))):
+        rest = folded[found.start():].split()
+        if all(word in _ASKING_WORDS for word in rest):
+            head = re.sub(r"\s(?:a|con|y|and|so|then)$", "", folded[:found.start()])
+            return head.strip() if head.strip() else folded
+    return folded
+
 
 def topic_query(question: str) -> str:
     """Strip the question around the topic: 'who is the POC for travel?' -> 'travel'."""
@@ -60,4 +85,5 @@ def topic_query(question: str) -> str:
         folded = FRAME.sub("", folded, count=1)
         folded = _LEADING_FILLER.sub("", folded)
         folded = _TRAILING_FILLER.sub("", folded)
+        folded = _without_trailing_ask(folded)
     return folded.strip()

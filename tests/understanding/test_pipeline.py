@@ -178,3 +178,14 @@ def test_choices_name_their_pocs_only_when_almost_surely_right_and_never_on_priv
 ])
 def test_a_polite_way_in_and_spanish_verbs_of_asking_are_peeled_off(text: str, query: str) -> None:
     assert find_need(text).query == query
+
+
+@pytest.mark.parametrize(("text", "query"), [
+    ("question about the drug formulary, who do I ask", "drug formulary"),
+    ("need someone from legal, who would that be", "legal"),
+    ("pre-employment checks - who's the contact?", "pre employment checks"),
+    ("se me ha perdido la tarjeta de acceso, ¿quién me da otra?", "se me ha perdido la tarjeta de acceso"),
+    ("who knows who handles payroll", "who knows who handles payroll"),  # not only asking words after "who"
+])
+def test_a_question_asked_after_its_topic_keeps_the_topic(text: str, query: str) -> None:
+    assert find_need(text).query == query
