@@ -102,7 +102,9 @@ def main() -> None:
         ranked = cal.rank(found)
         top = np.argsort(-ranked)[: cal.SHORTLIST]
         values = cal.decide_features(ranked, top, found)
-        choices = [int(order[i]) for i in top[: cal.offered([float(ranked[i]) for i in top])]]
+        explained = [float(found["words"][i]) for i in top]
+        choices = [int(order[i]) for i in top[: cal.choices([float(ranked[i]) for i in top], explained)]]
+        values["tie"] = float(cal.tied(explained) > 1)  # not a feature: the verdict's own guard
         decided.append((kind, expect, named, int(order[top[0]]), choices, values, (ranked, top, found)))
     dnames = decide_names(args.words_only)
     Xd = np.asarray([[d[5][n] for n in dnames] for d in decided])
@@ -133,17 +135,26 @@ def main() -> None:
         for close_at in np.arange(0.05, sure_at + 0.001, 0.05):
             for likely_at in likely_grid:
                 results.append((simulate(scored, sure_at, close_at, likely_at), sure_at, close_at, likely_at))
-    for (accuracy, named_none, sure_share), sure_at, close_at, likely_at in sorted(
-            results, key=lambda r: (r[0][1] == 0, r[0][0]), reverse=True)[:8]:
-        print(f"SURE = {sure_at:.3f}, CLOSE = {close_at:.3f}, LIKELY = {likely_at:.3f}: accuracy {accuracy:.1%}, "
-              f"none named {named_none}, right answers that were sure {sure_share:.0%}")
+    print(f"with SURE = {cal.SURE}, by LIKELY (a margin above the best one guards unseen `none` questions):")
+    for likely_at in (0.6, 0.65, 0.675, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        accuracy, named_none, sure_share = simulate(scored, cal.SURE, cal.CLOSE, likely_at)
+        print(f"  LIKELY = {likely_at:.3f}: accuracy {accuracy:.1%}, none named {named_none}, sure {sure_share:.0%}")
+    safe = [r for r in results if r[0][1] == 0]
+    print("best with no `none` named (then with >= 80 % of right answers sure):")
+    for pool in (safe, [r for r in safe if r[0][2] >= 0.8]):
+        for (accuracy, named_none, sure_share), sure_at, close_at, likely_at in sorted(
+                pool, key=lambda r: (r[0][0], r[0][2]), reverse=True)[:4]:
+            print(f"SURE = {sure_at:.3f}, CLOSE = {close_at:.3f}, LIKELY = {likely_at:.3f}: accuracy {accuracy:.1%}, "
+                  f"none named {named_none}, right answers that were sure {sure_share:.0%}")
 
 
 def simulate(scored, sure_at: float, close_at: float, likely_at: float) -> tuple[float, int, float]:
     """The eval's rule: sure names the best topic's POC, likely names each choice's POC, a close
     call and nothing name nobody. (The verdict's other guards are left out: an estimate.)"""
     right = named_none = sure_right = topic_right = 0
-    for kind, expect, named, best, choices, sure, likely, _ in scored:
+    for kind, expect, named, best, choices, sure, likely, values in scored:
+        if values.get("tie"):
+            sure = likely = 0.0
         if named is not None:
             verdict, offered = "sure", [named]
         elif sure >= sure_at:

@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.understanding.names import TopicIndex
-from bot.understanding.meaning import MODEL, VECTORS, MeaningIndex, topic_text
+from bot.understanding.meaning import MODEL, PARTS, VECTORS, MeaningIndex, description_parts, topic_text
 from bot.understanding.pipeline import Directory
 from bot.understanding.words import TopicDocument
-from bot.understanding.stored import topic_vectors
+from bot.understanding.stored import part_vectors, topic_vectors
 from store import examples, queries
 from store.queries import TopicRow
 
@@ -108,12 +108,16 @@ def meaning_of(engine: Engine | None, directory: Directory) -> MeaningIndex | No
         return None
     if engine is not None:
         vectors, _ = topic_vectors(engine, encoder, directory.order)
+        parts, part_owners, _ = part_vectors(engine, encoder, directory.order)
     else:
         vectors = VECTORS.vectors(encoder, [topic_text(d.name, d.aliases, d.description) for d in directory.order],
                                   directory=True)
+        split = [description_parts(d.name, d.description) for d in directory.order]
+        part_owners = [position for position, texts in enumerate(split) for _ in texts]
+        parts = PARTS.vectors(encoder, [text for texts in split for text in texts], directory=True)
     taught = [(position, text) for position, d in enumerate(directory.order) for text in d.examples]
     examples = VECTORS.vectors(encoder, [text for _, text in taught]) if taught else None
-    return MeaningIndex(encoder, vectors, examples, [position for position, _ in taught])
+    return MeaningIndex(encoder, vectors, examples, [position for position, _ in taught], parts, part_owners)
 
 
 def directory_documents(*, session: Session) -> list[TopicDocument]:

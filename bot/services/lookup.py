@@ -8,7 +8,6 @@ from sqlmodel import Session
 from bot.dates import zone
 from bot.index_cache import Snapshot
 from bot.messages import Action, ChannelRef, Choice, PersonView, Reply, ReplyKind, TopicAnswer, Why
-from bot.understanding.calibration import offered
 from bot.understanding.decision import Candidate, Verdict
 from bot.understanding.pipeline import understand
 from store import queries
@@ -25,8 +24,7 @@ def lookup(message: str, *, session: Session, snapshot: Snapshot, lang: str, now
         best = decision.candidates[0]
         answer = answer_for(best.topic_id, session=session, snapshot=snapshot, now=now, why=best.why)
         return Reply(ReplyKind.answer, lang, answer=answer, query=query, actions=actions_for(answer))
-    known = [c for c in decision.candidates if c.topic_id in snapshot.topics]
-    choices = known[: offered([c.score for c in known])]
+    choices = [c for c in decision.candidates[: decision.offered] if c.topic_id in snapshot.topics]
     if decision.verdict is Verdict.likely and choices:
         return _choices(choices, query, snapshot=snapshot, lang=lang, session=session, now=now)
     if decision.verdict is Verdict.close and choices:

@@ -8,7 +8,6 @@ from sqlmodel import Session
 from bot.messages import Reply, ReplyKind
 from bot.services.lookup import actions_for, answer_for
 from bot.index_cache import Snapshot
-from bot.understanding.calibration import offered
 from bot.understanding.decision import Verdict
 from bot.understanding.pipeline import understand
 from bot.permissions import may_change
@@ -77,8 +76,7 @@ def offered_topics(question: str, snapshot: Snapshot) -> tuple[int, ...]:
     decision = understand(question, snapshot.understanding)
     if decision.verdict is Verdict.sure:
         return ()
-    ranks = [c.score for c in decision.candidates]
-    return tuple(c.topic_id for c in decision.candidates[: offered(ranks)])
+    return tuple(c.topic_id for c in decision.candidates[: decision.offered])
 
 
 def pick(session: Session, ctx: Context, topic_id: int, question: str, was_offered: tuple[int, ...]) -> Reply:

@@ -26,10 +26,29 @@ KNOWN_WORDS_ONLY = 0.7  # ... and most of the question's words must be the direc
 KNOWN_ENOUGH = 0.5
 MEANING_ENOUGH = 2.5
 MEANING_CLOSE = 2.0
-LIKELY = 0.95  # each choice names its POC when the right topic is among them with this probability
+LIKELY = 0.75  # each choice names its POC when the right topic is among them with this probability
+# (0.675 is where the development set's first `none` question would be named: a margin above it)
 CLOSE = 0.25  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
+
+
+TIE = 1e-6  # topics whose word scores differ by less explain the question's words equally
+
+
+def choices(ranks: list[float], words: list[float]) -> int:
+    """How many of the best-ranked topics to offer: the likely ones, and any that explain the
+    question's words as well as the best one does ("benefits" is a tag of two topics)."""
+    return max(offered(ranks), tied(words))
+
+
+def tied(words: list[float]) -> int:
+    """How many of the first topics (up to the last one tied with the best) the words cannot
+    tell apart; 0 when the best explains too little of the question for its words to count."""
+    if len(words) < 2 or words[0] < WORDS_EXPLAIN:
+        return 0
+    last = max((n for n, w in enumerate(words[:MAX_CHOICES]) if w >= words[0] - TIE), default=0)
+    return last + 1 if last else 0
 
 
 def offered(ranks: list[float]) -> int:
@@ -39,16 +58,17 @@ def offered(ranks: list[float]) -> int:
     keep = [r for r in ranks[:MAX_CHOICES] if r >= RELATED and r >= CHOICE_SHARE * ranks[0]]
     return len(keep)
 
-FEATURES = ("words", "known", "words_lead", "phrase", "full", "head", "sentence", "full_lead", "off_work")
+FEATURES = ("words", "known", "words_lead", "phrase", "full", "head", "sentence", "full_lead", "off_work", "part",
+            "part_lead")
 # Fitted by bench/calibrate.py on ../shared/eval; words-only when meaning is off.
 # RANK: which topic is asked about (a logistic model over every topic).
-RANK = {"bias": -4.258, "words": -1.959, "known": 0.9, "words_lead": 8.373, "phrase": -0.701, "full": 0.525,
-        "head": 0.683, "sentence": -0.009, "full_lead": 47.694, "off_work": -17.451}
+RANK = {"bias": -3.849, "words": -1.98, "known": 0.322, "words_lead": 7.036, "phrase": -0.256, "full": 0.107,
+        "head": 0.713, "sentence": -0.178, "full_lead": 16.96, "off_work": -18.379, "part": 0.544, "part_lead": 55.05}
 RANK_WORDS_ONLY = {"bias": -4.077, "words": 1.248, "known": 1.757, "words_lead": 11.063, "phrase": 1.644}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
-DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private")
-DECIDE = {"bias": -1.632, "best": 2.19, "gap": 3.585, "words": 0.42, "known": -1.279, "phrase": 1.642,
-          "full_lead": -27.579, "off_work": -7.982, "private": -6.756}
+DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private", "part_lead")
+DECIDE = {"bias": -1.096, "best": 1.611, "gap": 3.52, "words": 0.5, "known": -1.236, "phrase": 1.527,
+          "full_lead": -21.057, "off_work": -2.705, "private": -6.893, "part_lead": 4.108}
 DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, "known": 2.182, "phrase": 0.96,
                      "private": -6.442}
 
@@ -57,12 +77,14 @@ def features(words: WordScores, meaning: dict[str, np.ndarray], private: bool = 
     found = {"words": words.scores, "known": np.full_like(words.scores, words.known),
              "words_lead": _lead(words.scores), "private": np.full_like(words.scores, float(private)),
              "phrase": meaning["phrase"] if "phrase" in meaning else np.zeros_like(words.scores)}
-    for name in ("full", "head", "sentence"):
+    for name in ("full", "head", "sentence", "part"):
         if name in meaning:
             found[name] = _standard(meaning[name])
     if "full" in meaning:
         found["full_lead"] = _lead(meaning["full"])
         found["off_work"] = meaning["off_work"]
+        found["part_lead"] = _lead(meaning["part"])
+        found["part_raw"] = meaning["part"]  # the cosine itself: a model's own scale, not the directory's
     return found
 
 
@@ -80,17 +102,18 @@ def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.n
 
 
 # WITHIN: whether the right topic is among the offered choices (a logistic model over the question).
-WITHIN_FEATURES = ("sure", "mass", "known", "words", "full", "off_work", "private", "phrase")
-WITHIN = {"bias": -1.684, "sure": 2.189, "mass": 3.515, "known": 0.191, "words": -1.735, "full": -0.245,
-          "off_work": -16.896, "private": -5.146, "phrase": 1.586}
+WITHIN_FEATURES = ("sure", "mass", "known", "words", "full", "off_work", "private", "phrase", "part_raw")
+WITHIN = {"bias": -14.483, "sure": 4.448, "mass": 0.499, "known": 1.418, "words": -2.672, "full": 0.31,
+          "off_work": -2.135, "private": -4.415, "phrase": 2.115, "part_raw": 14.443}
 
 
 def within_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.ndarray], sure: float) -> dict[str, float]:
     ranks = [float(ranked[i]) for i in order]
+    count = choices(ranks, [float(found["words"][i]) for i in order])
     best = int(order[0])
-    values = {"sure": sure, "mass": sum(ranks[: offered(ranks)])}
+    values = {"sure": sure, "mass": sum(ranks[:count])}
     values.update({name: float(found[name][best]) for name in WITHIN_FEATURES if name in found and name != "phrase"})
-    values["phrase"] = float(max((found["phrase"][i] for i in order[: offered(ranks)]), default=0.0))
+    values["phrase"] = float(max((found["phrase"][i] for i in order[:count]), default=0.0))
     return values
 
 
@@ -112,8 +135,8 @@ def _probability(weights: dict[str, float], values: dict[str, float]) -> float:
 
 
 def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: float = 0.0,
-            private: bool = False, likely: float = 0.0) -> Verdict:
-    if private:  # about one's own pets, home, car, holidays: at most a close call
+            private: bool = False, likely: float = 0.0, tie: bool = False) -> Verdict:
+    if private or tie:  # one's own pets, home, car; or words two topics explain alike: no one topic
         sure_enough = False
     elif semantic:
         sure_enough = sure >= SURE and (known >= KNOWN_ENOUGH or meaning >= MEANING_ENOUGH)
@@ -121,7 +144,7 @@ def verdict(sure: float, semantic: bool = True, known: float = 1.0, meaning: flo
         sure_enough = sure >= SURE_WORDS_ONLY and known >= KNOWN_WORDS_ONLY
     if sure_enough:
         return Verdict.sure
-    if likely >= LIKELY and not private:
+    if likely >= LIKELY and not private and not tie:
         return Verdict.likely
     if sure >= CLOSE and (known > 0 or meaning >= MEANING_CLOSE):  # gibberish is no close call
         return Verdict.close

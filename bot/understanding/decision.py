@@ -30,6 +30,7 @@ class Decision:
     semantic: bool = False  # whether meaning was consulted
     certainty: float = 1.0  # the probability that the best candidate is right
     within: float = 1.0  # the probability that the right topic is among the offered ones
+    offered: int = 0  # how many of the candidates a close call (or a "nothing") offers as choices
 
     @property
     def topic_id(self) -> int | None:

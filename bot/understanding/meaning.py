@@ -6,6 +6,7 @@ installed, failed to load, or POCBOT_SEMANTIC=off) the bot answers on words alon
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from typing import Protocol
@@ -32,6 +33,21 @@ def topic_text(name: str, aliases: Sequence[str], description: str) -> str:
     return ". ".join(parts)
 
 
+_CLAUSES = re.compile(r"[.;,:()\n]|\s(?:and|or|y|o|e|u)\s|\s[-–—]\s")
+_PART_CHARS = 4  # shorter pieces ("IT", "etc") say nothing on their own
+MAX_PARTS = 12  # a long description is read by its first dozen clauses
+PARTS_SUFFIX = "/parts"  # the stored parts' model key: the model's name and this
+
+
+def description_parts(name: str, description: str) -> list[str]:
+    """A description's clauses, each with the topic's name: "Facilities: leaks" matches a question
+    about a leaking ceiling better than the whole description does. None for a one-clause description
+    (the topic's own vector says as much)."""
+    clauses = [c.strip() for c in _CLAUSES.split(description or "") if len(c.strip()) >= _PART_CHARS]
+    clauses = list(dict.fromkeys(clauses))[:MAX_PARTS]
+    return [f"{name}: {clause}" for clause in clauses] if len(clauses) >= 2 else []
+
+
 # Private life, which no company topic covers: a question closer to these than to any topic
 # ("who handles the expenses for my wedding?") shares a word with a topic, not its subject.
 OFF_WORK = (
@@ -53,23 +69,30 @@ class MeaningIndex:
     """Topic vectors in one matrix, rows in the order of the word index's topics."""
 
     def __init__(self, encoder: Encoder, vectors: np.ndarray, examples: np.ndarray | None = None,
-                 owners: Sequence[int] = ()) -> None:
+                 owners: Sequence[int] = (), parts: np.ndarray | None = None, part_owners: Sequence[int] = ()) -> None:
         self.encoder = encoder
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # Description clauses: a topic's part score is the best of its whole vector and its clauses.
+        self.parts = parts if parts is not None and len(part_owners) else None
+        self.part_owners = np.asarray(part_owners, dtype=np.int64)
         # Taught phrasings: extra vectors, each counting for the topic (position) that owns it.
         self.examples = examples if examples is not None and len(owners) else None
         self.owners = np.asarray(owners, dtype=np.int64)
         self.off_work = VECTORS.vectors(encoder, OFF_WORK)
 
-    def scores_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine of each text (a row) with every topic (a column), and with private life (best)."""
+    def scores_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cosine of each text (a row) with every topic (a column); the first text's best cosine with
+        each topic's whole vector or one of its description's clauses; each text's with private life."""
         queries = self.encoder.encode(list(texts), query=True)
         scores = queries @ self.vectors.T
         if self.examples is not None:
             taught = queries @ self.examples.T
             for row in range(len(queries)):
                 np.maximum.at(scores[row], self.owners, taught[row])
-        return scores, (queries @ self.off_work.T).max(axis=1)
+        parts = scores[0].copy()
+        if self.parts is not None:
+            np.maximum.at(parts, self.part_owners, queries[0] @ self.parts.T)
+        return scores, parts, (queries @ self.off_work.T).max(axis=1)
 
 
 class _Loader:
@@ -148,3 +171,4 @@ class VectorCache:
 
 
 VECTORS = VectorCache()
+PARTS = VectorCache()  # description clauses: apart, so each cache holds one directory's rows

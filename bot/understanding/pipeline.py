@@ -115,8 +115,8 @@ def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np
     if need.tail:
         texts.append(need.head)
     sentences = _first_and_last(need.sentences) if need.long else []
-    scores, off_work = meaning.scores_many(texts + sentences)
-    found.update(full=scores[0], head=scores[1] if need.tail else scores[0])
+    scores, parts, off_work = meaning.scores_many(texts + sentences)
+    found.update(full=scores[0], head=scores[1] if need.tail else scores[0], part=parts)
     found["sentence"] = scores[len(texts):].max(axis=0) if sentences else scores[0]
     found["off_work"] = np.full_like(scores[0], off_work[0] - scores[0].max())
     return words, found
@@ -161,8 +161,10 @@ def _weigh(need: Need, directory: Directory) -> Decision:
     candidates = tuple(_candidate(int(i), ranked, features, words, directory) for i in top)
     semantic = "full" in meaning
     stands_out = float(features["full"][top[0]]) if semantic and len(top) else 0.0
-    verdict = cal.verdict(sure, semantic, words.known, stands_out, private, likely)
-    return Decision(verdict, candidates, need.query, semantic, sure, likely)
+    explained = [float(features["words"][i]) for i in top]
+    offered = cal.choices([float(ranked[i]) for i in top], explained)
+    verdict = cal.verdict(sure, semantic, words.known, stands_out, private, likely, cal.tied(explained) > 1)
+    return Decision(verdict, candidates, need.query, semantic, sure, likely, offered)
 
 
 def _top(values: np.ndarray, count: int) -> np.ndarray:

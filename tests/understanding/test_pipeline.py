@@ -149,7 +149,7 @@ def test_when_the_right_topic_is_almost_surely_among_a_few_each_choice_names_its
         topics = {d.name: d.topic_id for d in directory.order}
         picks = [Candidate(topics["Health Benefits"], 0.6, Why("meaning")),
                  Candidate(topics["Pension Benefits"], 0.4, Why("meaning"))]
-        return Decision(Verdict.likely, tuple(picks), "my dentist bill", True, 0.6, 0.97)
+        return Decision(Verdict.likely, tuple(picks), "my dentist bill", True, 0.6, 0.97, offered=2)
 
     monkeypatch.setattr(lookup, "understand", likely)
     reply = ask(demo_bot, "does our plan pay for the dentist?")
@@ -189,3 +189,12 @@ def test_a_polite_way_in_and_spanish_verbs_of_asking_are_peeled_off(text: str, q
 ])
 def test_a_question_asked_after_its_topic_keeps_the_topic(text: str, query: str) -> None:
     assert find_need(text).query == query
+
+
+def test_description_parts_are_its_clauses_with_the_topic_name() -> None:
+    from bot.understanding.meaning import description_parts
+
+    assert description_parts("Facilities", "Building repairs, leaks and heating; lifts (elevators).") == [
+        "Facilities: Building repairs", "Facilities: leaks", "Facilities: heating", "Facilities: lifts",
+        "Facilities: elevators"]
+    assert description_parts("Payroll", "Everything about pay.") == []  # one clause: the topic's vector says it

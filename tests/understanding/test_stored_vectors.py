@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from bot.index_cache import directory_documents
 from bot.understanding import meaning
-from bot.understanding.stored import topic_vectors
+from bot.understanding.stored import part_vectors, topic_vectors
 from store.db import read_session, write_session
 from store.models import Topic, TopicVector
 from tests.harness import load_demo
@@ -44,7 +44,8 @@ def test_vectors_are_encoded_once_then_read_from_the_store_and_a_changed_topic_a
     first, encoded = topic_vectors(engine, encoder, docs)
     assert encoded == len(docs) and encoder.encoded == len(docs) and first.shape == (len(docs), 8)
     with read_session(engine) as session:
-        assert session.execute(select(func.count()).select_from(TopicVector)).scalar_one() == len(docs)
+        rows = select(func.count()).select_from(TopicVector).where(TopicVector.model == encoder.name)
+        assert session.execute(rows).scalar_one() == len(docs)
 
     fresh_process = meaning.VectorCache()  # another replica: nothing in memory
     monkeypatch.setattr("bot.understanding.stored.VECTORS", fresh_process)
@@ -54,4 +55,30 @@ def test_vectors_are_encoded_once_then_read_from_the_store_and_a_changed_topic_a
     with write_session(engine) as session:
         session.execute(update(Topic).where(Topic.name == "Payroll").values(description="Pay and payslips"))
     _, encoded = topic_vectors(engine, CountingEncoder(), documents(engine))
+    assert encoded == 1
+
+
+def test_description_parts_are_stored_per_topic_and_read_back_without_encoding(engine, monkeypatch):
+    load_demo(engine)
+    with write_session(engine) as session:
+        session.execute(update(Topic).where(Topic.name == "Payroll").values(description="Pay, payslips and pay errors"))
+    monkeypatch.setattr(meaning, "PARTS", meaning.VectorCache())
+    monkeypatch.setattr("bot.understanding.stored.PARTS", meaning.PARTS)
+    docs = documents(engine)
+    expected = [meaning.description_parts(d.name, d.description) for d in docs]
+    split = [i for i, parts in enumerate(expected) if parts]
+    assert split, "the demo has topics with multi-clause descriptions"
+
+    encoder = CountingEncoder()
+    first, owners, encoded = part_vectors(engine, encoder, docs)
+    assert encoded == len(split) and encoder.encoded == sum(len(p) for p in expected)
+    assert first.shape == (len(owners), 8) and sorted(set(owners)) == split
+
+    monkeypatch.setattr("bot.understanding.stored.PARTS", meaning.VectorCache())  # a fresh process
+    again, owners_again, encoded = part_vectors(engine, CountingEncoder(), docs)
+    assert encoded == 0 and owners_again == owners and np.allclose(again, first)
+
+    with write_session(engine) as session:
+        session.execute(update(Topic).where(Topic.name == "Payroll").values(description="Pay, payslips and bonuses"))
+    _, _, encoded = part_vectors(engine, CountingEncoder(), documents(engine))
     assert encoded == 1
