@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core import COMMANDS, Bot
 from bot.parse import parse
-from bot.i18n import languages, t
+from bot.i18n import detect_language, languages, t
 from bot.messages import Actor, Reply, ReplyKind, Request
 from integrations.slack import render
 from integrations.slack.users import SlackPeople
@@ -77,8 +77,9 @@ class SlackListeners:
                 actor = await self.people.actor(actor.user_id, actor.name)
                 for user_id in dict.fromkeys(_MENTIONED.findall(text)):
                     await self.people.actor(user_id)  # links a mentioned person on first sight
-            except Exception:  # the store is down, say: the core answers with an apology
+            except Exception:  # the store is down, say: a command run as nobody could be refused wrongly
                 _LOGGER.warning("could not learn who is who for a command", exc_info=True)
+                return Reply(ReplyKind.error, detect_language(text, self.bot.language))
         return await asyncio.to_thread(self.bot.handle, Request(text, actor, channel))
 
     async def _answer_late(self, work: asyncio.Future, respond: Any, user_id: str, text: str) -> None:
