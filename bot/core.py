@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.i18n import detect_language
 from bot.index_cache import IndexCache
 from bot.understanding.meaning import MODEL
+from bot.understanding.text import storable
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.nudges import NudgePolicy
 from bot.parse import Command, parse
@@ -104,6 +105,7 @@ class Bot:
 
     def ask(self, question: str, *, at: datetime | None = None) -> Reply:
         """Answer a lookup directly (the `pocbot who` command), optionally as of a date."""
+        question = storable(question)
         lang = detect_language(question, self.language)
         return self._safe(lang, lambda: self._run(parse(question), lang, at=at))
 
@@ -120,7 +122,7 @@ class Bot:
     def pick(self, actor: Actor, topic_id: int, question: str, *, lang: str | None = None) -> Reply:
         """A topic picked from a close call: its answer; the question, if it really offered the topic,
         is kept as a phrasing of it (so the next person who asks that way gets a sure answer)."""
-        lang = lang or self.language
+        lang, question = lang or self.language, storable(question)
 
         def work() -> Reply:
             with read_session(self.engine) as session:  # understanding outside the write lock
@@ -146,7 +148,7 @@ class Bot:
         outcome = "no_poc" if answer and answer.primary is None else reply.kind.value
         self.questions.add(Question(
             asked_at=self.clock(), platform=actor.platform, user_id=actor.user_id,
-            person_id=actor.person_id, text=text[:300], topic_id=answer.topic_id if answer else None,
+            person_id=actor.person_id, text=storable(text)[:300], topic_id=answer.topic_id if answer else None,
             outcome=outcome,
         ))
 
@@ -184,6 +186,7 @@ class Bot:
     def ask_topic(self, actor: Actor, topic_id: int, question: str, *, lang: str | None = None,
                   channel: str | None = None) -> Reply:
         """Put a question to a topic's POC (the Ask button's form): an inquiry is opened."""
+        question = storable(question)
         lang = lang or detect_language(question, self.language)
         return self._safe(lang, lambda: self._unit(
             actor, lang, channel, True, lambda s, ctx: asking.ask_topic(s, ctx, topic_id, question)))

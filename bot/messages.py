@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from bot.understanding.text import storable
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -22,6 +24,10 @@ class Request:
     text: str
     actor: Actor
     channel: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every platform's text comes in here: what a store refuses never gets further.
+        object.__setattr__(self, "text", storable(self.text))
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def _inquiry(kind: str, payload: dict[str, Any], style: Style, lang: str) -> str
     """Introductions, nudges, escalations, and the progress posted where the asker can see it."""
     key = kind
     if kind == "inquiry_progress":
-        key = f"{kind}_{payload.get('level', 0)}"
+        key = f"{kind}_{payload.get('level', 0)}" + ("_here" if payload.get("nudge_here") else "")
     elif kind == "inquiry_update":
         key = f"{kind}_{payload.get('event')}"
     elif kind == "inquiry_intro":
@@ -58,6 +58,9 @@ def _inquiry(kind: str, payload: dict[str, Any], style: Style, lang: str) -> str
         asker=_asker(payload.get("asker") or {}, style, lang),
         assignee=_person(payload.get("assignee"), style, lang),
         backups=", ".join(_person(b, style, lang) for b in payload.get("backups") or []) or t(lang, "nobody"),
+        # Progress names who was reminded without mentioning them: they had their own message.
+        assignee_name=_name(payload.get("assignee"), style, lang),
+        backup_names=", ".join(_name(b, style, lang) for b in payload.get("backups") or []) or t(lang, "nobody"),
         channel=style.channel(channel) if channel else t(lang, "nobody"),
         n=payload.get("nudges_sent", 0), max=payload.get("max_nudges", 0),
     )
@@ -80,6 +83,8 @@ def notice_actions(message: Notice) -> tuple[Action, ...]:
     if not payload.get("inquiry_id"):
         return ()
     wanted = _ACTIONS.get(f"{message.kind}:{payload.get('event')}") or _ACTIONS.get(message.kind, ())
+    if message.kind == "inquiry_progress" and payload.get("nudge_here"):
+        wanted = RESPONDER_ACTIONS  # the nudge itself, posted where the assignee was asked
     if message.kind == "inquiry_intro" and not payload.get("shared"):
         wanted = RESPONDER_ACTIONS  # only the POC sees a direct introduction
     lang, value = payload.get("lang", "en"), f"{payload['inquiry_id']}:{payload.get('lang', 'en')}"
@@ -100,6 +105,10 @@ def _actor(payload: dict[str, Any], style: Style, lang: str) -> str:
     if payload.get("actor_person"):
         return _person(payload["actor_person"], style, lang)
     return style.escape(str(payload.get("actor", "")))
+
+
+def _name(data: dict[str, Any] | None, style: Style, lang: str) -> str:
+    return style.escape(data["name"]) if data else t(lang, "nobody")
 
 
 def _person(data: dict[str, Any] | None, style: Style, lang: str) -> str:

@@ -151,14 +151,18 @@ def _step(row: DueInquiry, batch: _Batch, now: datetime) -> tuple[str, Step, lis
     sent, level = row.nudges_sent, row.escalation_level
     backups = [p for p in batch.backups.get(row.topic_id, []) if p.id != assignee.id]
     channel = batch.topics[row.topic_id][1]
+    # The assignee reads the conversation they were asked in: a nudge posted there (naming
+    # them, where the asker sees it too) is their one reminder; else a DM is.
+    here = bool(row.platform and row.conversation) and row.conversation_person_id == assignee.id
     if level == ASSIGNEE and sent < policy.max_nudges:
-        sent, outcome, told = sent + 1, "nudged", [_address(assignee)]
+        sent, outcome, told = sent + 1, "nudged", [] if here else [_address(assignee)]
     elif level == ASSIGNEE and backups:
         level, outcome, told = BACKUPS, "to_backups", [_address(p) for p in backups]
     else:  # the backups were told, or there are none: the channel is the last step
         level, outcome, following = CHANNEL, "to_channel", None
         told = [(channel_platform(channel), channel)] if channel else []
     payload = _payload(row, batch, assignee, policy, sent, level, backups if level == BACKUPS else [], channel)
+    payload["nudge_here"] = here and outcome == "nudged"
     rows = [_message(row.id, now, sent, level, KINDS[level], platform, address, payload) for platform, address in told]
     if row.platform and row.conversation:  # the asker sees each step in the inquiry's thread
         rows.append(_message(row.id, now, sent, level, PROGRESS, row.platform, row.conversation, payload))

@@ -38,6 +38,7 @@ class DueInquiry(NamedTuple):
     platform: str | None
     conversation: str | None
     thread: str | None
+    conversation_person_id: int | None
     created_at: datetime
     nudges_sent: int
     escalation_level: int

@@ -290,6 +290,10 @@ class Inquiry(SQLModel, table=True):
     assignee_person_id: int = Field(foreign_key="person.id", index=True)  # who must answer now
     platform: Optional[str] = Field(default=None, max_length=16)  # where the inquiry thread lives
     conversation: Optional[str] = Field(default=None, max_length=200)  # channel or group DM id
+    # Whom that conversation was opened with: while they are the assignee, a nudge is posted
+    # there alone (they read it there); after a handoff or a move the new assignee, who is
+    # not in it, is nudged by DM. A person id (no foreign key: it only ever compares).
+    conversation_person_id: Optional[int] = Field(default=None)
     thread: Optional[str] = Field(default=None, max_length=200)  # thread ts / reply-to id
     status: str = Field(default="open", max_length=16)  # open | acknowledged | answered | resolved | closed
     created_at: datetime = Field(default_factory=utcnow)

@@ -81,6 +81,8 @@ def ask_topic(session: Session, ctx: Context, topic_id: int, question: str) -> R
     where, platform, address = _introduction_place(session, ctx, answer, assignee)
     if where == "channel":
         inquiry.platform, inquiry.conversation = platform, address
+    if where != "direct":  # the assignee is in the conversation: nudges go there alone
+        inquiry.conversation_person_id = assignee.id
     payload = payload_of(session, inquiry, topic, assignee, shared=where != "direct",
                          away=_pv(answer.primary) if assignee is not answer.primary else None)
     inquiries.enqueue(session=session, now=ctx.now, messages=[{

@@ -6,10 +6,13 @@ from datetime import datetime
 
 
 from bot.index_cache import Snapshot
-from bot.nudges import NudgePolicy
+from bot.nudges import NudgePolicy, shorten
 from bot.messages import Actor, PersonView, Reply, ReplyKind
 from bot.understanding.names import MatchKind
 from store.models import Person, Role
+
+
+ECHOED_QUERY = 100  # a topic argument quoted back is cut to this (names are at most 200)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ def find_topic(ctx: Context, text: str) -> tuple[int | None, Reply | None]:
     if found.kind is MatchKind.exact and found.topic_id is not None:
         return found.topic_id, None
     names = [ctx.snapshot.topics[i].name for i in (found.suggestions or ((found.topic_id,) if found.topic_id else ())) if i in ctx.snapshot.topics]
+    query = shorten(text, ECHOED_QUERY)
     if names:
-        return None, invalid(ctx, "topic_did_you_mean", query=text, topics=names)
-    return None, invalid(ctx, "topic_unknown", query=text)
+        return None, invalid(ctx, "topic_did_you_mean", query=query, topics=names)
+    return None, invalid(ctx, "topic_unknown", query=query)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services.directory_file import DirectoryFile, PersonRecord, TopicRecord
-from bot.understanding.text import topic_key
+from bot.understanding.text import storable, topic_key
 from store.directory_bulk import DirectorySnapshot
 from store.models import Role
 
@@ -36,7 +36,8 @@ def validate(data: DirectoryFile, snapshot: DirectorySnapshot,
     Names and aliases share one space of keys (`topic_key`): a key may belong to one
     topic only, counting the store's topics that the file does not list.
     """
-    errors = list(_people_errors(data, snapshot))
+    errors = list(_unstorable_errors(data))
+    errors.extend(_people_errors(data, snapshot))
     known = set(snapshot.people) | {p.email for p in data.people}
     key_of = key_of if key_of is not None else TopicKeys()
     listed = _listed_topics(data, key_of, errors)
@@ -47,6 +48,19 @@ def validate(data: DirectoryFile, snapshot: DirectorySnapshot,
     errors.extend(_alias_errors(data, snapshot, listed, key_of))
     errors.extend(_cycle_errors(data, snapshot, listed, key_of))
     return errors
+
+
+def _unstorable_errors(data: DirectoryFile) -> Iterator[str]:
+    """Text fields holding a character no store keeps (NUL, a lone surrogate): refused here,
+    so a dry run says so instead of the real import failing half-way into the store."""
+    for origin, records, label in ((data.people_origin, data.people, "person"),
+                                   (data.topics_origin, data.topics, "topic")):
+        for record in records:
+            for field, value in record:
+                texts = value if isinstance(value, list) else [value]
+                if any(isinstance(text, str) and storable(text) != text for text in texts):
+                    yield (f"{origin} {record.line}: {label} {field} holds a character that cannot be stored "
+                           "(NUL or an unpaired surrogate)")
 
 
 @lru_cache(maxsize=4096)

@@ -22,6 +22,11 @@ from bot.understanding.trigrams import TrigramIndex, hash_trigrams
 _CANDIDATES = 64
 _SUGGEST_MIN = 75  # suggestion_score for "did you mean"; below it a topic is unrelated
 _MAX_SUGGESTIONS = 5
+# What resolve reads of a query: no name is longer (store.models caps names and aliases at
+# 200), so a longer text adds nothing but work. Each fuzzy phrase probe reads the trigram
+# postings; capping the probes bounds the CPU one request can spend, whatever its length.
+MAX_QUERY = 200
+MAX_FUZZY_PROBES = 16
 _STOP_WORDS = frozenset(
     "a an and the of for to in on at by with about my our your is are be it me i we you "
     "el la lo los las de del y o en con para por sobre mi un una que".split()
@@ -81,12 +86,14 @@ class TopicIndex:
         topic_ids: list[int] = []
         aliases: list[bool] = []
         self._exact: dict[str, int] = {}
+        self._most_words = 0  # the most words of any key: a longer phrase cannot name one
         for topic_id, text, is_alias, *stored in entries:
             key = (stored and stored[0]) or topic_key(text)
             if not key or key in self._exact:
                 continue
             self._exact[key] = len(self._keys)
             self._keys.append(key)
+            self._most_words = max(self._most_words, key.count(" ") + 1)
             self._texts.append(text)
             topic_ids.append(topic_id)
             aliases.append(is_alias)
@@ -121,7 +128,7 @@ class TopicIndex:
         return found if found is not None and found.kind is MatchKind.fuzzy else None
 
     def resolve(self, query: str) -> Resolution:
-        key = topic_key(query)
+        key = topic_key(query[:MAX_QUERY])
         if not key:
             return Resolution(MatchKind.unknown)
         hit = self._exact.get(key)
@@ -180,7 +187,8 @@ class TopicIndex:
 
     def _by_part(self, key: str) -> Resolution | None:
         """A name or alias inside a longer question: 'travel bookings' -> Travel."""
-        hits = [p for phrase in _phrases(key) for p in self._phrase_hits(phrase)]
+        # Two typos can join or split two words, hence the slack of two on the run length.
+        hits = self._phrase_hits(_phrases(key, self._most_words + 2))
         if not hits:
             return None
         best = max(hits, key=lambda p: len(self._keys[p]))
@@ -190,13 +198,17 @@ class TopicIndex:
             return Resolution(MatchKind.ambiguous, suggestions=tuple(topics[:_MAX_SUGGESTIONS]))
         return self._found(MatchKind.partial, best)
 
-    def _phrase_hits(self, phrase: str) -> list[int]:
-        exact = self._exact.get(phrase)
-        if exact is not None:
-            return [exact]
-        if not allowed_edits(phrase):
-            return []
-        return [p for _, p in self._within(phrase, self._shared(phrase))[:1]]
+    def _phrase_hits(self, phrases: list[str]) -> list[int]:
+        """Positions of the keys the phrases name, exactly or (the first few) within typos."""
+        hits, probes = [], 0
+        for phrase in phrases:
+            exact = self._exact.get(phrase)
+            if exact is not None:
+                hits.append(exact)
+            elif probes < MAX_FUZZY_PROBES and allowed_edits(phrase):
+                probes += 1
+                hits += [p for _, p in self._within(phrase, self._shared(phrase))[:1]]
+        return hits
 
     def _suggest(self, key: str, shared: Shared) -> Resolution:
         # A likely suggestion shares a fair part of the question's trigrams.
@@ -229,12 +241,13 @@ def _coverage(part: str, whole: str) -> float:
     return len(matched) / max(len(content), 1)
 
 
-def _phrases(key: str) -> list[str]:
-    """Every run of words shorter than the whole key, longest first, no bare stop words."""
+def _phrases(key: str, most_words: int) -> list[str]:
+    """Every run of up to most_words words shorter than the whole key, longest first, no bare
+    stop words."""
     words = key.split()
     runs = [
         " ".join(words[i : i + n])
-        for n in range(len(words) - 1, 0, -1)
+        for n in range(min(len(words) - 1, most_words), 0, -1)
         for i in range(len(words) - n + 1)
     ]
     return [r for r in runs if len(r) >= 3 and not set(r.split()) <= _STOP_WORDS]

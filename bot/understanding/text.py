@@ -6,6 +6,8 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What no store can keep: PostgreSQL text refuses NUL, and UTF-8 has no lone surrogates.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # A Slack or Teams mention, channel or special mention: never part of what is asked about.
 MENTION = re.compile(r"<[@!#][^>]*>|<at>[^<]*</at>")
 
@@ -40,3 +42,9 @@ def topic_key(text: str) -> str:
 def clean_input(text: str, limit: int = 2000) -> str:
     """Drop control characters and cap the length of what a user typed."""
     return _CONTROL.sub(" ", text or "")[:limit].strip()
+
+
+def storable(text: str) -> str:
+    """The text without the characters a store refuses (one such character in a batched
+    write fails the whole batch), so SQLite and PostgreSQL keep the same thing."""
+    return _UNSTORABLE.sub("", text)

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core import COMMANDS, Bot
 from bot.parse import parse
-from bot.i18n import languages, t
+from bot.i18n import detect_language, languages, t
 from bot.messages import Actor, Reply, ReplyKind, Request
 from integrations.slack import render
 from integrations.slack.users import SlackPeople
@@ -73,9 +73,13 @@ class SlackListeners:
     async def _handle(self, text: str, actor: Actor, channel: str | None) -> Reply:
         """Lookups go straight to the core; commands first learn who is who (users.info)."""
         if parse(text).name in COMMANDS:
-            actor = await self.people.actor(actor.user_id, actor.name)
-            for user_id in dict.fromkeys(_MENTIONED.findall(text)):
-                await self.people.actor(user_id)  # links a mentioned person on first sight
+            try:
+                actor = await self.people.actor(actor.user_id, actor.name)
+                for user_id in dict.fromkeys(_MENTIONED.findall(text)):
+                    await self.people.actor(user_id)  # links a mentioned person on first sight
+            except Exception:  # the store is down, say: a command run as nobody could be refused wrongly
+                _LOGGER.warning("could not learn who is who for a command", exc_info=True)
+                return Reply(ReplyKind.error, detect_language(text, self.bot.language))
         return await asyncio.to_thread(self.bot.handle, Request(text, actor, channel))
 
     async def _answer_late(self, work: asyncio.Future, respond: Any, user_id: str, text: str) -> None:
@@ -208,7 +212,8 @@ class SlackListeners:
         if event.get("bot_id") or not event.get("user"):
             return
         event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-        if not await asyncio.to_thread(self.bot.claim_event, "slack", event_id):
+        claimed = await self._claim(event_id)
+        if claimed is False:
             return  # a retry of an event already answered, or being answered
         ok = False
         try:
@@ -221,9 +226,21 @@ class SlackListeners:
             ok = True
             await self._after_lookup(event["user"], text, reply)
         finally:
-            await asyncio.to_thread(self.bot.finish_event, "slack", event_id, ok=ok)
+            if claimed:
+                await asyncio.to_thread(self.bot.finish_event, "slack", event_id, ok=ok)
+
+    async def _claim(self, event_id: str) -> bool | None:
+        """Whether to answer the event; None when the store cannot say (it is down): then it is
+        answered anyway, since a possible second apology beats none at all."""
+        try:
+            return await asyncio.to_thread(self.bot.claim_event, "slack", event_id)
+        except Exception:
+            _LOGGER.warning("could not claim Slack event %s; answering it unclaimed", event_id, exc_info=True)
+            return None
 
     async def _after_lookup(self, user_id: str, text: str, reply: Reply) -> None:
+        if reply.kind is ReplyKind.error:
+            return  # nothing was looked up (and the store may be down)
         actor = await self.people.actor(user_id)
         self.bot.record(actor, text, reply)
 

@@ -905,3 +905,14 @@ def test_a_question_echoed_back_in_a_did_you_mean_is_escaped_for_slack(lite):
     slack = render_text(lite.say("grace", "assign <!here> everyone @carol"), STYLE)
 
     assert "<!here>" not in slack and "&lt;!here&gt;" in slack
+
+
+@pytest.mark.parametrize("command", ["subscribe", "history", "stats"])
+def test_a_topic_argument_of_2000_characters_is_refused_briefly_and_changes_nothing(lite, command):
+    before = counts(lite.engine)
+
+    reply = lite.say("U0GRACE", f"{command} " + "payroll travel laptop " * 90, channel="C0X")
+
+    assert reply.kind is ReplyKind.invalid and reply.note in ("topic_unknown", "topic_did_you_mean")
+    assert len(reply.values["query"]) <= 100  # quoted back cut short, not whole
+    assert counts(lite.engine) == before

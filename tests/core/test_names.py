@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.understanding.names import IndexEntry, MatchKind, TopicIndex, allowed_edits
+from bot.understanding.names import MAX_FUZZY_PROBES, MAX_QUERY, IndexEntry, MatchKind, TopicIndex, allowed_edits
 
 TOPICS = {
     1: ["Travel", "business trips"],
@@ -104,3 +104,23 @@ def test_typos_are_found_among_many_similar_keys():
 
     assert index.resolve("flete planning").topic_id == 5000
     assert index.resolve("region 1234 payrol audit").topic_id == 1234
+
+
+def test_a_long_argument_costs_a_bounded_number_of_fuzzy_probes(index, monkeypatch):
+    """Each typo probe reads the trigram postings: however long the text, only a few are made
+    (a 1,990-character argument made some 35,000, seconds of CPU in a write transaction)."""
+    probes = []
+    shared = TopicIndex._shared
+    monkeypatch.setattr(TopicIndex, "_shared", lambda self, key: probes.append(key) or shared(self, key))
+    words = "payrol travle laptops benefit receivable gravel onboardin".split()
+    text = " ".join(words[i % len(words)] for i in range(400))[:1990]
+
+    index.resolve(text)
+
+    assert len(probes) <= MAX_FUZZY_PROBES + 2  # the phrases, the whole key, the suggestions
+    assert all(len(key) <= MAX_QUERY for key in probes)
+
+
+def test_a_name_inside_a_long_argument_is_still_found_in_the_part_read(index):
+    found = index.resolve("health benefits " + "x" * 1990)
+    assert 4 in (found.topic_id, *found.suggestions)

@@ -333,6 +333,12 @@ def test_every_nudge_kind_renders_in_both_languages_with_mentions_and_escaped_qu
             assert "{" not in text and "<!channel>" not in text, (kind, level, text)
     nudge = render_notice(Row("inquiry_nudge", {**base, "lang": "en", "level": 0}), STYLE)
     assert "<@U0ASK>" in nudge and "*Payroll*" in nudge and "&lt;!channel&gt;" in nudge
+    for lang in ("en", "es"):  # the nudge posted in the thread names the POC; the progress line does not
+        here = render_notice(Row("inquiry_progress", {**base, "lang": lang, "level": 0, "nudge_here": True}), STYLE)
+        assert "<@U0QUINN>" in here and "<@U0ASK>" in here and "{" not in here
+        for level in (0, 1):
+            told = render_notice(Row("inquiry_progress", {**base, "lang": lang, "level": level}), STYLE)
+            assert "Quinn Adams" in told and "<@U0QUINN>" not in told
 
 
 def test_a_backup_who_chose_teams_is_asked_there(sqlite_engine: Engine) -> None:
@@ -344,3 +350,22 @@ def test_a_backup_who_chose_teams_is_asked_there(sqlite_engine: Engine) -> None:
     walk(sqlite_engine, MONDAY_10, days=3)
     escalations = [address for kind, address, _ in sent(sqlite_engine) if kind == "inquiry_escalation"]
     assert escalations == ["29:1noah", "U0EVE"]
+
+
+def test_a_poc_asked_in_a_channel_thread_is_nudged_there_alone_and_a_poc_it_moved_to_by_dm(engine: Engine) -> None:
+    ids = org(engine)
+    here, moved = ask(engine, ids), ask(engine, ids, "Travel")
+    with write_session(engine) as session:  # both asked in a thread of C0IT with dan, then Travel moved to noah
+        for inquiry_id in (here, moved):
+            stored = session.get(Inquiry, inquiry_id)
+            stored.conversation, stored.conversation_person_id = "C0IT", ids["dan"]
+        session.get(Inquiry, moved).assignee_person_id = ids["noah"]
+
+    run_nudges(engine=engine, now=local(MADRID, "2030-03-04 14:00"))
+
+    assert sorted(kinds(engine)) == [
+        ("inquiry_nudge", "U0NOAH"), ("inquiry_progress", "C0IT"), ("inquiry_progress", "C0IT")]
+    with read_session(engine) as session:
+        progress = {m.payload["inquiry_id"]: m.payload["nudge_here"]
+                    for m in session.exec(select(OutboxMessage).where(OutboxMessage.kind == "inquiry_progress"))}
+    assert progress == {here: True, moved: False}

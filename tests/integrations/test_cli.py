@@ -135,6 +135,18 @@ def test_a_bad_import_file_reports_every_problem_with_its_line_and_writes_nothin
     assert json.loads(pocbot("who", "travel", "--json", db=demo_db).stdout)["poc"]["email"] == "pablo@acme.test"
 
 
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "import"])
+def test_a_nul_byte_in_an_import_file_is_reported_by_line_not_imported(demo_db: Path, tmp_path: Path, dry_run: bool):
+    bad = tmp_path / "topics.csv"
+    bad.write_text("name,description,poc\nTravel,Trips\x00 and hotels,pablo@acme.test\n", encoding="utf-8")
+
+    result = pocbot("import", str(bad), *(["--dry-run"] if dry_run else []), db=demo_db)
+
+    assert result.returncode == 1
+    assert "row 2: topic description holds a character that cannot be stored" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_export_then_import_changes_nothing(demo_db: Path, tmp_path: Path):
     exported = tmp_path / "export.yaml"
     assert pocbot("export", str(exported), db=demo_db).returncode == 0

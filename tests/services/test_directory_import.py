@@ -481,3 +481,23 @@ def test_a_dry_run_shows_a_change_of_managers_and_applying_it_is_audited(engine:
 def _audit(engine: Engine) -> list[AuditEntry]:
     with read_session(engine) as session:
         return list(session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars())
+
+
+
+@pytest.mark.parametrize(("people", "topics", "error"), [
+    (with_person("bob@acme.test", name="Bob\x00"), TOPICS, "line 2: person name holds a character that cannot be stored"),
+    (PEOPLE, with_topic("Payments", description="pay\x00ments"),
+     "line 101: topic description holds a character that cannot be stored"),
+    (PEOPLE, with_topic("Payments", aliases=["pay\x00"]), "line 101: topic aliases holds a character"),
+], ids=["person name", "topic description", "alias"])
+def test_text_no_store_can_keep_is_refused_by_the_dry_run_and_the_import_writes_nothing(
+    engine: Engine, people: list[dict[str, Any]], topics: list[dict[str, Any]], error: str,
+) -> None:
+    with read_session(engine) as session:
+        dry = plan_import(session, directory_file(people, topics), now=NOW)
+    with pytest.raises(DirectoryFileError) as real:
+        apply_import(engine, directory_file(people, topics), actor="admin", now=NOW)
+
+    for errors in (dry.errors, real.value.errors):
+        assert [e for e in errors if e.startswith(error)], errors
+    assert counts(engine) == dict.fromkeys(counts(engine), 0)

@@ -21,6 +21,7 @@ from store.models import Question, Topic, TopicAlias, TopicExample
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi, Failure
 from tests.fakes.slack_requests import Response, SlackSender
+from tests.fakes.store import store_down
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, RunningApp, slack_id_of
 
 HELP_FIRST_LINE = t("en", "help").splitlines()[0]
@@ -533,3 +534,34 @@ def test_when_the_channel_will_not_take_the_confirmation_it_comes_as_a_dm(
     assert answer.status == 200
     dm = [c for c in fake_slack.calls("chat.postMessage") if c.body["channel"] == "U0ALICE"]
     assert len(dm) == 1 and "Asked <@U0QUINN>" in dm[0].body["text"]
+
+
+# --- the store unavailable ---------------------------------------------------------------
+
+@pytest.mark.parametrize("event", [
+    sr.app_mention(PAYROLL_QUESTION, user="U0QUINN", channel="C0GENERAL"),
+    sr.app_mention("<@UBOT> history payroll", user="U0QUINN", channel="C0GENERAL"),
+    sr.message("who owns payroll?", user="U0QUINN", channel="D0QUINN"),
+], ids=["mention", "mentioned-command", "dm"])
+def test_a_message_while_the_store_is_down_gets_one_apology(
+    slack: SlackSender, slack_app: RunningApp, fake_slack: FakeSlackApi, slack_engine: Engine,
+    event: dict[str, Any],
+) -> None:
+    with store_down(slack_engine):
+        assert slack.event(event).status == 200
+        slack_app.drain()
+
+    [post] = posts(fake_slack)
+    assert post["channel"] == event["channel"]
+    assert post["text"] == t("en", "error")
+
+
+def test_a_slash_command_while_the_store_is_down_gets_an_apology(
+    slack: SlackSender, slack_app: RunningApp, slack_engine: Engine,
+) -> None:
+    with store_down(slack_engine):
+        answer = slack.command("history payroll")
+        slack_app.drain()
+
+    assert answer.status == 200
+    assert answer.json()["text"] == t("en", "error")

@@ -3,6 +3,7 @@ nudges and escalations out through the outbox, the real notifier and the fake We
 with time driven by `now` (and once by `pocbot tick --at`)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -92,7 +93,20 @@ def posts(fake: FakeSlackApi) -> list[tuple[str, str]]:
 
 
 def nudges(fake: FakeSlackApi) -> list[str]:
-    return [channel for channel, text in posts(fake) if text.startswith("Reminder")]
+    """Who each reminder was for: mentioned in the inquiry's conversation, else sent a DM."""
+    found = []
+    for channel, text in posts(fake):
+        if text.startswith("Reminder"):
+            named = re.match(r"Reminder \(\d+ of \d+\) for <@(\w+)>", text)
+            found.append(named.group(1) if named else channel)
+    return found
+
+
+def reaching(fake: FakeSlackApi, user: str, group: tuple[str, set[str]]) -> list[str]:
+    """The texts of the messages that notify a user: a DM to them, any post in a group DM
+    they are in (group: its id and members), a mention of them anywhere else."""
+    return [text for channel, text in posts(fake)
+            if channel == user or (channel == group[0] and user in group[1]) or f"<@{user}>" in text]
 
 
 def inquiry(engine: Engine, topic: str = "Payroll") -> Inquiry:
@@ -137,9 +151,9 @@ def test_nudges_come_after_four_working_hours_in_each_pocs_own_time_zone(
     assert nudges(fake_slack) == ["U0QUINN"]
     tick(org, notifier, at("2026-11-24 04:00"))  # 13:00 in Tokyo: 09:00-13:00 of Hiro's Tuesday
     assert nudges(fake_slack) == ["U0QUINN", "U0HIRO"]
-    # Each step also shows in the inquiry's thread, where the asker follows it.
-    progress = [text for _, text in posts(fake_slack) if text.startswith("Still waiting")]
-    assert progress == ["Still waiting: reminded <@U0QUINN> (1 of 2).", "Still waiting: reminded <@U0HIRO> (1 of 2)."]
+    # Each reminder is posted in the inquiry's thread, naming the POC, where the asker follows it.
+    conversations = {inquiry(org).conversation, inquiry(org, "Tokyo Office").conversation}
+    assert {channel for channel, text in posts(fake_slack) if text.startswith("Reminder")} == conversations
 
 
 def test_no_nudge_at_night_or_on_the_weekend(
@@ -189,12 +203,55 @@ def test_unanswered_it_nudges_twice_then_asks_the_backup_then_the_channel(
     steps = [(channel, text.split(":")[0]) for channel, text in posts(fake_slack)[1:]
              if channel != inquiry(org).conversation]
     assert steps == [
-        ("U0QUINN", "Reminder (1 of 2)"), ("U0QUINN", "Reminder (2 of 2)"),
         ("U0ALICE", "<@U0QUINN> hasn't answered <@U0CAROL> on *Payroll* yet"),
         ("C0PAYROLL", "Nobody has answered <@U0CAROL> on *Payroll* yet"),
     ]
-    in_thread = [text for channel, text in posts(fake_slack)[1:] if channel == inquiry(org).conversation]
-    assert len(in_thread) == 4 and in_thread[-1] == "Still no answer: asked in <#C0PAYROLL>."
+    in_thread = [text.split(":")[0] for channel, text in posts(fake_slack)[1:] if channel == inquiry(org).conversation]
+    assert in_thread == ["Reminder (1 of 2) for <@U0QUINN>", "Reminder (2 of 2) for <@U0QUINN>",
+                         "No answer yet", "Still no answer"]
+
+
+def test_each_reminder_reaches_the_poc_once_in_the_group_dm_where_the_asker_sees_it(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")  # Carol asks Quinn (New York)
+    tick(org, notifier, ASKED)
+    group = (inquiry(org).conversation or "", {"U0CAROL", "U0QUINN"})
+    introduced = len(posts(fake_slack))
+
+    for moment in ("2026-11-23 18:00", "2026-11-24 18:00"):  # 13:00 in New York: reminders 1 and 2
+        tick(org, notifier, at(moment))
+        run_dispatch(engine=org, notifiers={"slack": notifier}, now=at(moment), worker="w1")
+
+    for user in ("U0QUINN", "U0CAROL"):  # one message per reminder, seen by both
+        assert [text.split(":")[0] for text in reaching(fake_slack, user, group)[introduced:]] == [
+            "Reminder (1 of 2) for <@U0QUINN>", "Reminder (2 of 2) for <@U0QUINN>"]
+    reminders = [c.body for c in fake_slack.calls("chat.postMessage") if c.body["text"].startswith("Reminder")]
+    assert all(body["thread_ts"] == inquiry(org).thread for body in reminders)  # in the inquiry's thread
+    assert [e["action_id"] for e in _blocks(reminders[0])[1]["elements"]] == [
+        "poc_inquiry_answered", "poc_inquiry_on_it", "poc_inquiry_hand_off"]
+
+
+def test_after_a_handoff_the_new_poc_outside_the_group_dm_is_reminded_once_by_dm(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    tick(org, notifier, ASKED)
+    group = (inquiry(org).conversation or "", {"U0CAROL", "U0QUINN"})
+    slack.action("poc_inquiry_hand_off", f"{inquiry(org).id}:en", user="U0QUINN")  # to Alice, the backup
+    app.drain()
+    tick(org, notifier, ASKED)
+    handed = len(posts(fake_slack))
+
+    for day in range(24, 27):  # 11:00 in Madrid, where Alice works
+        tick(org, notifier, at(f"2026-11-{day} 10:00"))
+        run_dispatch(engine=org, notifiers={"slack": notifier}, now=at(f"2026-11-{day} 10:00"), worker="w1")
+
+    to_alice = [text for text in reaching(fake_slack, "U0ALICE", group) if "Reminder" in text or "reminded" in text]
+    assert [text.split(":")[0] for text in to_alice] == ["Reminder (1 of 2)", "Reminder (2 of 2)"]
+    in_group = [text for channel, text in posts(fake_slack)[handed:] if channel == group[0]]
+    assert in_group[:2] == ["Still waiting: reminded Alice Moreno (1 of 2).",
+                            "Still waiting: reminded Alice Moreno (2 of 2)."]  # the asker sees it
 
 
 def test_buttons_answer_only_for_the_right_people(

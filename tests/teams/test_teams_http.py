@@ -11,6 +11,7 @@ from bot.i18n import t
 from store.db import read_session
 from store.models import TopicExample, Question, Subscription
 from tests.fakes import teams_activities as ta
+from tests.fakes.store import store_down
 from tests.fakes.teams_connector import REPLY, Failure, FakeConnector
 from tests.teams.conftest import (
     ALICE, BOB, CAROL, DAN, GRACE, QUINN, ZED, RunningTeams, references, teams_id_of, topic_id,
@@ -309,3 +310,13 @@ def test_card_text_shows_commands_quoted_and_no_markdown_from_user_text() -> Non
 
     text = card_text(card(f"Usage: `ask <topic>`\n> {escape('my `code` *here*')}", [], Mentions()))
     assert text == "Usage: ‘ask <topic>’\n┃ my \\`code\\` \\*here\\*"
+
+
+@pytest.mark.parametrize("text", ["who is the POC for payroll?", "history payroll"])
+def test_a_message_while_the_store_is_down_gets_one_apology(
+    teams: RunningTeams, connector: FakeConnector, teams_engine: Engine, text: str,
+) -> None:
+    with store_down(teams_engine):
+        assert teams.post(ta.message(ta.personal(BOB, teams.service_url), text)).status in (200, 201)
+
+    assert only_post(connector).text == t("en", "error")
