@@ -37,6 +37,7 @@ _CLAUSES = re.compile(r"[.;,:()\n]|\s(?:and|or|y|o|e|u)\s|\s[-–—]\s")
 _PART_CHARS = 4  # shorter pieces ("IT", "etc") say nothing on their own
 MAX_PARTS = 12  # a long description is read by its first dozen clauses
 PARTS_SUFFIX = "/parts"  # the stored parts' model key: the model's name and this
+PART_TOPICS = 64  # the topics closest as a whole whose clauses are read for a question
 
 
 def description_parts(name: str, description: str) -> list[str]:
@@ -73,8 +74,11 @@ class MeaningIndex:
         self.encoder = encoder
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         # Description clauses: a topic's part score is the best of its whole vector and its clauses.
-        self.parts = parts if parts is not None and len(part_owners) else None
-        self.part_owners = np.asarray(part_owners, dtype=np.int64)
+        # Half precision (a big directory with rich descriptions has several per topic), read only
+        # for the topics closest as a whole: the work per question is bounded however many there are.
+        self.parts = np.asarray(parts, dtype=np.float16) if parts is not None and len(part_owners) else None
+        owners_of = np.asarray(part_owners, dtype=np.int64)
+        self.part_start = np.searchsorted(owners_of, np.arange(len(self.vectors) + 1)) if len(owners_of) else None
         # Taught phrasings: extra vectors, each counting for the topic (position) that owns it.
         self.examples = examples if examples is not None and len(owners) else None
         self.owners = np.asarray(owners, dtype=np.int64)
@@ -89,10 +93,18 @@ class MeaningIndex:
             taught = queries @ self.examples.T
             for row in range(len(queries)):
                 np.maximum.at(scores[row], self.owners, taught[row])
-        parts = scores[0].copy()
-        if self.parts is not None:
-            np.maximum.at(parts, self.part_owners, queries[0] @ self.parts.T)
-        return scores, parts, (queries @ self.off_work.T).max(axis=1)
+        return scores, self._part_scores(queries[0], scores[0]), (queries @ self.off_work.T).max(axis=1)
+
+    def _part_scores(self, query: np.ndarray, whole: np.ndarray) -> np.ndarray:
+        best = whole.copy()
+        if self.parts is None or self.part_start is None:
+            return best
+        near = np.argpartition(-whole, PART_TOPICS)[:PART_TOPICS] if len(whole) > PART_TOPICS else np.arange(len(whole))
+        rows = [np.arange(self.part_start[t], self.part_start[t + 1]) for t in near]
+        owners = np.concatenate([np.full(len(r), t) for t, r in zip(near, rows)]) if rows else np.zeros(0, np.int64)
+        if len(owners):
+            np.maximum.at(best, owners, self.parts[np.concatenate(rows)].astype(np.float32) @ query)
+        return best
 
 
 class _Loader:
