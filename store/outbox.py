@@ -80,7 +80,8 @@ def claim_due(*, session: Session, now: datetime, worker: str, lease: timedelta,
     statement = (
         update(_TABLE)
         .where(_TABLE.c.id.in_(select(due.c.id)), _claimable(_TABLE, now, platforms, clock))
-        .values(claimed_by=worker, claimed_until=database_clock(session, lease))
+        .values(claimed_by=worker, claimed_until=database_clock(session, lease), tries=_TABLE.c.tries + 1,
+                first_tried_at=func.coalesce(_TABLE.c.first_tried_at, database_clock(session)))
         .returning(*_TABLE.c)
     )
     rows = session.execute(statement).mappings().all()
@@ -143,7 +144,7 @@ def release(*, session: Session, message_ids: Collection[int], worker: str) -> i
         return 0
     statement = update(_TABLE).where(
         _TABLE.c.id.in_(list(message_ids)), _TABLE.c.claimed_by == worker, _TABLE.c.status == "pending",
-    ).values(claimed_by=None, claimed_until=None)
+    ).values(claimed_by=None, claimed_until=None, tries=_TABLE.c.tries - 1)  # never tried, after all
     return session.execute(statement).rowcount or 0
 
 
