@@ -19,6 +19,7 @@ from bot.digest import run_digests
 from bot.nudges import NudgePolicy, run_nudges
 from bot.announce import announce_change
 from bot.notify import Delivered, DeliveryError, Notifier
+from bot.undeliverable import tell_unreachable
 from store import inquiries, outbox
 from store.db import write_session
 from store.directory import bump_version
@@ -106,7 +107,8 @@ def _deliver(engine: Engine, notifier: Notifier, message: OutboxMessage, now: da
     try:
         landed = notifier.deliver(message)
     except DeliveryError as exc:
-        return _settle_failure(engine, message, now, worker, str(exc), exc.retry_after, exc.permanent)
+        return _settle_failure(engine, message, now, worker, str(exc), exc.retry_after, exc.permanent,
+                               exc.not_member)
     except Exception as exc:  # a notifier bug must not stop the other rows
         _LOGGER.exception("the %s notifier failed on outbox row %s", message.platform, message.id)
         return _settle_failure(engine, message, now, worker, f"{type(exc).__name__}: {exc}", None, False)
@@ -129,13 +131,15 @@ def _note_landing(session: Session, message: OutboxMessage, landed: Delivered) -
 
 
 def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worker: str, error: str,
-                    retry_after: float | None, permanent: bool) -> str:
+                    retry_after: float | None, permanent: bool, not_member: bool = False) -> str:
     with write_session(engine) as session:
         status = outbox.mark_failed(session=session, message_id=message.id or 0, worker=worker, now=now,
                                     error=error, retry_after=retry_after, permanent=permanent)
+        told = tell_unreachable(session=session, message=message, now=now) if status == "failed" and not_member else 0
     if status == "failed":
-        _LOGGER.warning("gave up on %s to %s:%s (outbox row %s): %s",
-                        message.kind, message.platform, message.address, message.id, error)
+        # ERROR, with the row id: admins also see it on App Home and in /poc stats.
+        _LOGGER.error("gave up on %s to %s:%s (outbox row %s): %s%s", message.kind, message.platform,
+                      message.address, message.id, error, f"; {told} told how to fix it" if told else "")
         return "failed"
     _LOGGER.info("will retry outbox row %s to %s:%s: %s", message.id, message.platform, message.address, error)
     return "retrying" if status == "pending" else "released"

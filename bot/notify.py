@@ -20,12 +20,16 @@ class DeliveryError(Exception):
 
     retry_after: seconds the platform asked us to wait (a 429's Retry-After).
     permanent: retrying cannot help (no such channel, user gone): give the row up.
+    not_member: the bot is not in that channel and cannot join it alone (a private
+    channel): someone must invite it, so the people who can are told.
     """
 
-    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False,
+                 not_member: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or not_member
+        self.not_member = not_member
 
 
 @dataclass(frozen=True)

@@ -152,3 +152,11 @@ def prune(*, session: Session, before: datetime) -> int:
     """Delete rows sent before `before`; failed rows stay for someone to look at."""
     statement = delete(_TABLE).where(_TABLE.c.status == "sent", _TABLE.c.sent_at < as_utc(before))
     return session.execute(statement).rowcount or 0
+
+
+def given_up(*, session: Session, since: datetime, limit: int) -> tuple[int, list[OutboxMessage]]:
+    """Rows given up that were written since `since`: how many, and the newest `limit`."""
+    recent = and_(_TABLE.c.status == "failed", _TABLE.c.created_at >= as_utc(since))
+    count = session.execute(select(func.count()).select_from(_TABLE).where(recent)).scalar_one()
+    rows = session.execute(select(OutboxMessage).where(recent).order_by(_TABLE.c.id.desc()).limit(limit)).scalars()
+    return int(count), list(rows)

@@ -32,9 +32,11 @@ _LOOKUP_PAGES = 5
 _SECTION_LIMIT = 3000
 # Errors no retry can fix: the row is given up (and logged) at once.
 PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "user_not_found", "account_inactive",
+    "is_archived", "user_not_found", "account_inactive",
     "user_disabled", "cannot_dm_bot", "invalid_blocks", "msg_too_long", "no_text",
 })
+# To a channel: it will take the bot's posts once someone invites it, and they are told how.
+NOT_MEMBER_ERRORS = frozenset({"channel_not_found", "not_in_channel"})
 
 
 class Unsure(Exception):
@@ -97,7 +99,7 @@ class SlackNotifier:
                     return found
             return self._post(channel, message, text)
         except SlackApiError as exc:
-            raise delivery_error(exc) from exc
+            raise delivery_error(exc, message.address) from exc
         except (SlackClientError, OSError) as exc:  # connection refused, after retries
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
@@ -114,7 +116,7 @@ class SlackNotifier:
                     raise DeliveryError(f"{exc} (not found yet; will look again before posting)",
                                         retry_after=SETTLE.total_seconds()) from exc
                 if attempt == MAX_RETRIES:
-                    raise delivery_error(exc.__cause__) from exc
+                    raise delivery_error(exc.__cause__, message.address) from exc
                 time.sleep(self._pause(attempt))
         raise AssertionError("unreachable")
 
@@ -201,7 +203,7 @@ def _thread(message: OutboundMessage) -> str | None:
     return None
 
 
-def delivery_error(exc: SlackApiError) -> DeliveryError:
+def delivery_error(exc: SlackApiError, address: str = "") -> DeliveryError:
     """A 429 carries its Retry-After; known dead ends are permanent; the rest is retried."""
     response = exc.response
     status = getattr(response, "status_code", 0)
@@ -209,6 +211,10 @@ def delivery_error(exc: SlackApiError) -> DeliveryError:
     error = str(data.get("error") or f"http_{status}")
     if status == 429 or error == "ratelimited":
         return DeliveryError(f"rate limited ({error})", retry_after=_retry_after(response.headers))
+    if error in NOT_MEMBER_ERRORS:
+        # With chat:write.public the bot posts to any public channel: what is left is a
+        # private channel it was not invited to (or one that is gone).
+        return DeliveryError(error, permanent=True, not_member=address.startswith(("C", "G")))
     if error in PERMANENT_ERRORS:
         return DeliveryError(error, permanent=True)
     return DeliveryError(f"{error} (HTTP {status})")

@@ -59,7 +59,7 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
     _delays: dict[str, float] = field(default_factory=dict)
     # Channels the bot is not in: "public" or "private"; and the token's scopes that matter.
     outside: dict[str, str] = field(default_factory=dict)
-    scopes: set[str] = field(default_factory=lambda: {"chat:write", "chat:write.public"})
+    scopes: set[str] = field(default_factory=lambda: {"chat:write"})
     # What chat.postMessage stored, by conversation (a DM under its D id), oldest first.
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
