@@ -19,9 +19,10 @@ from bot.digest import run_digests
 from bot.nudges import NudgePolicy, run_nudges
 from bot.announce import announce_change
 from bot.notify import Delivered, DeliveryError, Notifier
+from bot.freshness import refresh
 from bot.undeliverable import tell_unreachable
 from store import inquiries, outbox
-from store.db import write_session
+from store.db import read_session, write_session
 from store.directory import bump_version
 from store.models import DirectoryChange, OutboxMessage
 
@@ -39,6 +40,7 @@ class DispatchResult:
     retrying: int = 0  # failed for now, rescheduled
     failed: int = 0  # given up: permanent error or too old
     released: int = 0  # handed back undelivered, or taken over by another worker
+    dropped: int = 0  # no longer true when its turn came: not sent
 
 
 @dataclass(frozen=True)
@@ -69,14 +71,14 @@ def run_dispatch_all(*, engine: Engine, notifiers: Mapping[str, Notifier], now: 
                      worker: str) -> DispatchResult:
     """Deliver everything due at `now`, each address's rows in order (a tick has no next second).
 
-    Each round takes the head of every address; it stops when a round sends nothing,
+    Each round takes the head of every address; it stops when a round settles nothing,
     so a head that keeps failing holds back only its own address, once.
     """
     total = DispatchResult()
     while True:
         done = run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker)
         total = DispatchResult(*(a + b for a, b in zip(astuple(total), astuple(done))))
-        if done.sent == 0:
+        if done.sent + done.dropped == 0:
             return total
 
 
@@ -104,8 +106,17 @@ def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: date
 
 
 def _deliver(engine: Engine, notifier: Notifier, message: OutboxMessage, now: datetime, worker: str) -> str:
+    with read_session(engine) as session:
+        fresh = refresh(session, message)
+    if fresh is None:
+        with write_session(engine) as session:
+            outbox.mark_dropped(session=session, message_id=message.id or 0, worker=worker, now=now,
+                                reason="no longer true when due")
+        _LOGGER.info("dropped %s to %s:%s (outbox row %s): no longer true",
+                     message.kind, message.platform, message.address, message.id)
+        return "dropped"
     try:
-        landed = notifier.deliver(message)
+        landed = notifier.deliver(fresh)
     except DeliveryError as exc:
         return _settle_failure(engine, message, now, worker, str(exc), exc.retry_after, exc.permanent,
                                exc.not_member)

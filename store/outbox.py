@@ -102,6 +102,14 @@ def mark_sent(*, session: Session, message_id: int, worker: str, now: datetime) 
     return (session.execute(statement).rowcount or 0) == 1
 
 
+def mark_dropped(*, session: Session, message_id: int, worker: str, now: datetime, reason: str) -> bool:
+    """Settle a row without delivering it: what it says is no longer true."""
+    statement = update(_TABLE).where(_held(message_id, worker)).values(
+        status="dropped", sent_at=as_utc(now), claimed_by=None, claimed_until=None, last_error=reason[:_ERROR_LENGTH],
+    )
+    return (session.execute(statement).rowcount or 0) == 1
+
+
 def mark_failed(*, session: Session, message_id: int, worker: str, now: datetime, error: str,
                 retry_after: float | None = None, permanent: bool = False) -> str | None:
     """Reschedule a failed delivery (Retry-After, else backoff) or give it up.
@@ -149,8 +157,8 @@ def release(*, session: Session, message_ids: Collection[int], worker: str) -> i
 
 
 def prune(*, session: Session, before: datetime) -> int:
-    """Delete rows sent before `before`; failed rows stay for someone to look at."""
-    statement = delete(_TABLE).where(_TABLE.c.status == "sent", _TABLE.c.sent_at < as_utc(before))
+    """Delete rows sent (or dropped) before `before`; failed rows stay for someone to look at."""
+    statement = delete(_TABLE).where(_TABLE.c.status.in_(["sent", "dropped"]), _TABLE.c.sent_at < as_utc(before))
     return session.execute(statement).rowcount or 0
 
 
