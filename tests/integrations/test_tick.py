@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from store import outbox
 from store.db import make_engine, read_session, write_session
 from store.migrate import upgrade
 from store.models import DirectoryChange, OutboxMessage, Person, Topic
@@ -116,3 +117,23 @@ def test_tick_delivers_everything_due_to_each_address_in_one_run(db: Path, fake_
     assert "Handovers announced: 2. Messages sent: 6" in result.stdout
     texts = [c.body["text"] for c in fake_slack.calls("chat.postMessage")]
     assert len(texts) == 2 and "*Payments*" in texts[0] and "*Payroll*" in texts[1]  # in order
+
+
+def test_tick_days_ahead_leaves_a_running_servers_claims_alone(db: Path, fake_slack: FakeSlackApi) -> None:
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        with write_session(engine) as session:
+            session.add(OutboxMessage(dedupe_key="live", platform="slack", address="C0PAY", kind="announcement",
+                                      payload={"text": "in flight"}, next_attempt_at=WHEN, created_at=WHEN))
+        with write_session(engine) as session:  # a server took it a moment ago and is posting it
+            [claimed] = outbox.claim_due(session=session, now=WHEN, worker="server", lease=timedelta(seconds=60),
+                                         platforms=["slack"], limit=10)
+    finally:
+        engine.dispose()
+    env = {**NO_SLACK, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake_slack.url}
+
+    result = pocbot("tick", "--at", (WHEN + timedelta(days=2)).isoformat(), db=db, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert fake_slack.calls("chat.postMessage") == []  # neither the live row nor the one queued behind it
+    assert statuses(db)["C0PAY"] == "pending"
