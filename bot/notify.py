@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -13,6 +14,9 @@ class OutboundMessage(Protocol):
     address: str
     kind: str
     payload: dict[str, Any]
+    dedupe_key: str  # unique per message: a platform may stamp it on the post to find it again
+    tries: int  # claims taken so far, this one included: above one, an earlier try may have landed
+    first_tried_at: datetime | None
 
 
 class DeliveryError(Exception):

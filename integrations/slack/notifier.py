@@ -29,6 +29,7 @@ SETTLE = timedelta(seconds=60)
 CLOCK_SLACK = timedelta(minutes=5)
 MARKER = "pocbot_outbox"  # the metadata event type each post carries, with its outbox key
 _LOOKUP_PAGES = 5
+_DEFAULT_WAIT = BackoffRetryIntervalCalculator(backoff_factor=0.5)
 _SECTION_LIMIT = 3000
 # Errors no retry can fix: the row is given up (and logged) at once.
 PERMANENT_ERRORS = frozenset({
@@ -51,8 +52,8 @@ def make_web_client(token: str, base_url: str, *, wait: RetryIntervalCalculator 
     and goes on with other channels. Not 5xx nor timeouts: the post may have landed, and
     only the notifier, which can look for it first, may send it again.
     """
-    wait = wait or BackoffRetryIntervalCalculator(backoff_factor=0.5)
-    client = WebClient(
+    wait = wait or _DEFAULT_WAIT
+    return WebClient(
         token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         timeout=timeout,  # type: ignore[arg-type]  # urllib takes float seconds
@@ -60,8 +61,6 @@ def make_web_client(token: str, base_url: str, *, wait: RetryIntervalCalculator 
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=wait,
                                                     error_types=[URLError])],
     )
-    client.pocbot_wait = wait  # type: ignore[attr-defined]  # the pause between the notifier's own retries
-    return client
 
 
 def notice_blocks(text: str, actions: tuple[Action, ...] = ()) -> list[dict[str, Any]]:
@@ -93,7 +92,7 @@ class SlackNotifier:
         text = render_notice(message, STYLE)
         try:
             channel = self._channel(message.address)
-            if (getattr(message, "tries", 1) or 1) > 1:
+            if message.tries > 1:
                 found = self._find(channel, message)
                 if found is not None:
                     return found
@@ -104,21 +103,23 @@ class SlackNotifier:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
     def _post(self, channel: str, message: OutboundMessage, text: str) -> Delivered:
-        for attempt in range(1 + MAX_RETRIES):
+        attempt = 0
+        while True:
             try:
                 return self._post_once(channel, message, text)
             except Unsure as exc:
                 found = self._find(channel, message)
                 if found is not None:
                     return found
-                if not isinstance(exc.__cause__, SlackApiError):
+                answer = exc.__cause__ if isinstance(exc.__cause__, SlackApiError) else None
+                if answer is None:
                     # No answer at all: Slack may still be storing it, so wait before looking again.
                     raise DeliveryError(f"{exc} (not found yet; will look again before posting)",
                                         retry_after=SETTLE.total_seconds()) from exc
                 if attempt == MAX_RETRIES:
-                    raise delivery_error(exc.__cause__, message.address) from exc
+                    raise delivery_error(answer, message.address) from exc
                 time.sleep(self._pause(attempt))
-        raise AssertionError("unreachable")
+                attempt += 1
 
     def _post_once(self, channel: str, message: OutboundMessage, text: str) -> Delivered:
         try:
@@ -146,7 +147,7 @@ class SlackNotifier:
         try:
             conversation = self._conversation(channel)
             params: dict[str, Any] = {"channel": conversation, "include_all_metadata": True, "limit": 200,
-                                      "oldest": _oldest(getattr(message, "first_tried_at", None))}
+                                      "oldest": _oldest(message.first_tried_at)}
             for _ in range(_LOOKUP_PAGES):
                 page = (self.client.conversations_replies(ts=thread, **params) if thread
                         else self.client.conversations_history(**params))
@@ -170,8 +171,9 @@ class SlackNotifier:
         return str(self.client.conversations_open(users=channel)["channel"]["id"])
 
     def _pause(self, attempt: int) -> float:
-        wait = getattr(self.client, "pocbot_wait", None)
-        return 0.5 * 2 ** attempt if wait is None else wait.calculate_sleep_duration(attempt)
+        """Between 5xx retries: the same waits as the client's own retries."""
+        calculators = [h.interval_calculator for h in self.client.retry_handlers]
+        return (calculators[0] if calculators else _DEFAULT_WAIT).calculate_sleep_duration(attempt)
 
     def _channel(self, address: str) -> str:
         """A group address ("U1,U2": asker and POC) is opened as a group DM with the bot;
@@ -183,7 +185,7 @@ class SlackNotifier:
 
 
 def _key(message: OutboundMessage) -> str:
-    return str(getattr(message, "dedupe_key", "") or f"row:{message.id}")
+    return message.dedupe_key or f"row:{message.id}"
 
 
 def _oldest(first_try: datetime | None) -> str:
