@@ -184,3 +184,29 @@ def test_a_first_try_does_not_look_before_posting(sqlite_engine: Engine, notifie
     assert fake_slack.calls("conversations.history") == []
     [post] = landed(fake_slack, "C0PAY")
     assert post["metadata"]["event_type"] == "pocbot_outbox"
+
+
+def test_a_thread_reply_that_landed_is_looked_for_in_its_thread(
+    sqlite_engine: Engine, notifier: SlackNotifier, fake_slack: FakeSlackApi,
+) -> None:
+    parent = fake_slack.posted.setdefault("G0GROUP", [])
+    parent.append({"type": "message", "ts": "1700000000.000001", "text": "the question"})
+    payload = {"lang": "en", "conversation": "G0GROUP", "thread": "1700000000.000001", "level": 0,
+               "nudges_sent": 1, "max_nudges": 2, "topic": "Payments", "question": "?", "asker": {}, "assignee": BOB}
+    with write_session(sqlite_engine) as session:
+        message = OutboxMessage(dedupe_key="progress:1", platform="slack", address="G0GROUP", kind="inquiry_progress",
+                                payload=payload, next_attempt_at=NOW, created_at=NOW)
+        session.add(message)
+        session.flush()
+        message_id = message.id
+    with write_session(sqlite_engine) as session:
+        [claimed] = outbox.claim_due(session=session, now=NOW, worker="dead", lease=timedelta(seconds=60),
+                                     platforms=["slack"], limit=1)
+    notifier.deliver(claimed)  # landed in the thread; never marked sent
+    lapse(sqlite_engine, message_id)
+
+    assert dispatch(sqlite_engine, notifier, NOW + timedelta(minutes=2)) == DispatchResult(claimed=1, sent=1)
+
+    assert len(posts(fake_slack)) == 1
+    [lookup] = fake_slack.calls("conversations.replies")
+    assert (lookup.body["channel"], lookup.body["ts"]) == ("G0GROUP", "1700000000.000001")
