@@ -8,6 +8,7 @@ from typing import Any
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.i18n import detect_language
 from bot.index_cache import IndexCache
@@ -21,19 +22,20 @@ from bot.services.assign import assign, unassign
 from bot.services.context import Context
 from bot.services.presence import away, back, notify
 from bot.services.reports import history, mine
-from bot.services.stats import stats
+from bot.services.stats import WINDOW as STATS_WINDOW, stats
 from bot.services.subscriptions import subscribe, unsubscribe
 from bot.services.topics import topic_command
 from bot.question_log import CHAT, QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
-from store import events, inquiries, queries, questions
+from store import events, inquiries, outbox, queries, questions
 from store import people as person_store
 from store.db import read_session, write_session
-from store.models import AssignmentKind, Inquiry, Person, Question
+from store.models import AssignmentKind, Inquiry, OutboxMessage, Person, Question, Role
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 EVENT_LEASE = timedelta(seconds=60)
+HOME_FAILED = 10  # deliveries given up, on an admin's home tab
 # Directory commands: (handler, whether it writes).
 COMMANDS = {
     "assign": (assign, True), "unassign": (unassign, True), "topic": (topic_command, True),
@@ -57,6 +59,7 @@ class Home:
     recent: list[tuple[datetime, str, str | None]]
     waiting: list[tuple[Inquiry, str]] = field(default_factory=list)  # for my answer: (inquiry, topic)
     asked: list[tuple[Inquiry, str, Person]] = field(default_factory=list)  # (inquiry, topic, assignee)
+    failed: list[OutboxMessage] = field(default_factory=list)  # deliveries given up lately (admins only)
 
 
 class Bot:
@@ -167,7 +170,15 @@ class Bot:
             recent = questions.recent(session=session, platform=actor.platform, user_id=actor.user_id)
             asked = inquiries.asked_by(session=session, platform=actor.platform, user_id=actor.user_id,
                                        person_id=actor.person_id)
-        return Home(holds, recent, waiting, asked)
+            failed = self._given_up(session, actor)
+        return Home(holds, recent, waiting, asked, failed)
+
+    def _given_up(self, session: Session, actor: Actor) -> list[OutboxMessage]:
+        """Admins see the deliveries given up lately on their home tab."""
+        person = session.get(Person, actor.person_id) if actor.person_id is not None else None
+        if person is None or not (person.email.lower() in self.admins or Role(person.role) is Role.admin):
+            return []
+        return outbox.given_up(session=session, since=self.clock() - STATS_WINDOW, limit=HOME_FAILED)[1]
 
     def claim_event(self, platform: str, event_id: str) -> bool:
         """True when this process should handle the event (not a duplicate in progress or done)."""

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, update
@@ -19,8 +19,10 @@ from bot.digest import run_digests
 from bot.nudges import NudgePolicy, run_nudges
 from bot.announce import announce_change
 from bot.notify import Delivered, DeliveryError, Notifier
+from bot.freshness import refresh
+from bot.undeliverable import tell_unreachable
 from store import inquiries, outbox
-from store.db import write_session
+from store.db import read_session, write_session
 from store.directory import bump_version
 from store.models import DirectoryChange, OutboxMessage
 
@@ -38,6 +40,7 @@ class DispatchResult:
     retrying: int = 0  # failed for now, rescheduled
     failed: int = 0  # given up: permanent error or too old
     released: int = 0  # handed back undelivered, or taken over by another worker
+    dropped: int = 0  # no longer true when its turn came: not sent
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,23 @@ def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime,
     handovers = run_handovers(engine=engine, now=now, policy=policy)
     nudged = run_nudges(engine=engine, now=now, defaults=policy)
     digests = run_digests(engine=engine, now=now, when=digest, default_tz=policy.timezone or "UTC", lang=language)
-    dispatch = run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker)
+    dispatch = run_dispatch_all(engine=engine, notifiers=notifiers, now=now, worker=worker)
     return DueResult(handovers, dispatch, run_prune(engine=engine, now=now), nudged.claimed, digests.messages)
+
+
+def run_dispatch_all(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime,
+                     worker: str) -> DispatchResult:
+    """Deliver everything due at `now`, each address's rows in order (a tick has no next second).
+
+    Each round takes the head of every address; it stops when a round settles nothing,
+    so a head that keeps failing holds back only its own address, once.
+    """
+    total = DispatchResult()
+    while True:
+        done = run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker)
+        total = DispatchResult(*(a + b for a, b in zip(astuple(total), astuple(done))))
+        if done.sent + done.dropped == 0:
+            return total
 
 
 def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
@@ -88,10 +106,20 @@ def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: date
 
 
 def _deliver(engine: Engine, notifier: Notifier, message: OutboxMessage, now: datetime, worker: str) -> str:
+    with read_session(engine) as session:
+        fresh = refresh(session, message)
+    if fresh is None:
+        with write_session(engine) as session:
+            outbox.mark_dropped(session=session, message_id=message.id or 0, worker=worker, now=now,
+                                reason="no longer true when due")
+        _LOGGER.info("dropped %s to %s:%s (outbox row %s): no longer true",
+                     message.kind, message.platform, message.address, message.id)
+        return "dropped"
     try:
-        landed = notifier.deliver(message)
+        landed = notifier.deliver(fresh)
     except DeliveryError as exc:
-        return _settle_failure(engine, message, now, worker, str(exc), exc.retry_after, exc.permanent)
+        return _settle_failure(engine, message, now, worker, str(exc), exc.retry_after, exc.permanent,
+                               exc.not_member)
     except Exception as exc:  # a notifier bug must not stop the other rows
         _LOGGER.exception("the %s notifier failed on outbox row %s", message.platform, message.id)
         return _settle_failure(engine, message, now, worker, f"{type(exc).__name__}: {exc}", None, False)
@@ -114,13 +142,15 @@ def _note_landing(session: Session, message: OutboxMessage, landed: Delivered) -
 
 
 def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worker: str, error: str,
-                    retry_after: float | None, permanent: bool) -> str:
+                    retry_after: float | None, permanent: bool, not_member: bool = False) -> str:
     with write_session(engine) as session:
         status = outbox.mark_failed(session=session, message_id=message.id or 0, worker=worker, now=now,
                                     error=error, retry_after=retry_after, permanent=permanent)
+        told = tell_unreachable(session=session, message=message, now=now) if status == "failed" and not_member else 0
     if status == "failed":
-        _LOGGER.warning("gave up on %s to %s:%s (outbox row %s): %s",
-                        message.kind, message.platform, message.address, message.id, error)
+        # ERROR, with the row id: admins also see it on App Home and in /poc stats.
+        _LOGGER.error("gave up on %s to %s:%s (outbox row %s): %s%s", message.kind, message.platform,
+                      message.address, message.id, error, f"; {told} told how to fix it" if told else "")
         return "failed"
     _LOGGER.info("will retry outbox row %s to %s:%s: %s", message.id, message.platform, message.address, error)
     return "retrying" if status == "pending" else "released"

@@ -23,6 +23,10 @@ def render_notice(message: Notice, style: Style = PLAIN) -> str:
         return _inquiry(message.kind, payload, style, lang)
     if message.kind.startswith("digest_"):
         return render_digest(message.kind, payload, style)
+    if message.kind == "channel_unreachable":
+        topic = style.escape(payload.get("topic") or "")
+        return t(lang, "channel_unreachable" if topic else "channel_unreachable_any",
+                 channel=style.channel(str(payload.get("channel", ""))), topic=topic)
     key = f"notice_{payload['change']}" if message.kind == "announcement" else message.kind
     if key == "dm_primary_new" and not payload.get("previous"):
         key = "dm_primary_first"  # nobody held it before: nobody to ask for context

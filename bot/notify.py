@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -13,6 +14,9 @@ class OutboundMessage(Protocol):
     address: str
     kind: str
     payload: dict[str, Any]
+    dedupe_key: str  # unique per message: a platform may stamp it on the post to find it again
+    tries: int  # claims taken so far, this one included: above one, an earlier try may have landed
+    first_tried_at: datetime | None
 
 
 class DeliveryError(Exception):
@@ -20,12 +24,16 @@ class DeliveryError(Exception):
 
     retry_after: seconds the platform asked us to wait (a 429's Retry-After).
     permanent: retrying cannot help (no such channel, user gone): give the row up.
+    not_member: the bot is not in that channel and cannot join it alone (a private
+    channel): someone must invite it, so the people who can are told.
     """
 
-    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False,
+                 not_member: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or not_member
+        self.not_member = not_member
 
 
 @dataclass(frozen=True)

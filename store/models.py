@@ -234,7 +234,11 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)  # announcement | dm_new_poc | dm_handed_off | ...
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=16)  # pending | sent | failed
-    attempts: int = Field(default=0)
+    attempts: int = Field(default=0)  # deliveries settled (sent or failed)
+    # Claims taken, recorded before delivering: above one, an earlier try may have landed
+    # without being marked, so the notifier looks for it before sending again.
+    tries: int = Field(default=0)
+    first_tried_at: Optional[datetime] = Field(default=None)
     next_attempt_at: datetime = Field(default_factory=utcnow)
     claimed_until: Optional[datetime] = Field(default=None)
     claimed_by: Optional[str] = Field(default=None, max_length=64)

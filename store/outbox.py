@@ -6,7 +6,7 @@ import random
 from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -29,11 +29,24 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def _claimable(table, now: datetime, platforms: Collection[str]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def database_clock(session: Session, ahead: timedelta = timedelta(0)) -> ColumnElement[datetime]:
+    """The database's time (plus `ahead`), as SQL: leases are measured on one clock only.
+
+    A worker's `now` says what is due (`pocbot tick --at` may run days ahead); a lease
+    measured on it would let such a worker take claims a live server still holds.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        # UTC, the same text layout SQLAlchemy stores datetimes in, so they compare.
+        return func.strftime("%Y-%m-%d %H:%M:%f000", "now", f"{ahead.total_seconds():+.3f} seconds")
+    return func.now() + ahead
+
+
+def _claimable(table, now: datetime, platforms: Collection[str], clock: ColumnElement[datetime]  # type: ignore[no-untyped-def]
+               ) -> ColumnElement[bool]:
     return and_(
         table.c.status == "pending",
         table.c.next_attempt_at <= now,
-        or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+        or_(table.c.claimed_until.is_(None), table.c.claimed_until < clock),
         table.c.platform.in_(list(platforms)),
     )
 
@@ -46,7 +59,7 @@ def claim_due(*, session: Session, now: datetime, worker: str, lease: timedelta,
     on PostgreSQL a claimer that waited for a row another claimer took re-checks it on
     the new version and skips it; on SQLite write transactions run one at a time.
     """
-    now = as_utc(now)
+    now, clock = as_utc(now), database_clock(session)
     candidate, older = _TABLE.alias("candidate"), _TABLE.alias("older")
     # Only the oldest pending row of an address: keeps each channel's order, sends
     # one message per address per run, and lets a slow channel wait alone.
@@ -55,7 +68,7 @@ def claim_due(*, session: Session, now: datetime, worker: str, lease: timedelta,
         older.c.status == "pending", older.c.id < candidate.c.id,
     )
     due = (
-        select(candidate.c.id).where(_claimable(candidate, now, platforms), is_head)
+        select(candidate.c.id).where(_claimable(candidate, now, platforms, clock), is_head)
         .order_by(candidate.c.next_attempt_at, candidate.c.id).limit(limit)
         # PostgreSQL only (SQLite drops it): rows locked by a racing claimer are skipped
         # rather than waited for; correctness still rests on the repeated condition.
@@ -66,8 +79,9 @@ def claim_due(*, session: Session, now: datetime, worker: str, lease: timedelta,
     )
     statement = (
         update(_TABLE)
-        .where(_TABLE.c.id.in_(select(due.c.id)), _claimable(_TABLE, now, platforms))
-        .values(claimed_by=worker, claimed_until=now + lease)
+        .where(_TABLE.c.id.in_(select(due.c.id)), _claimable(_TABLE, now, platforms, clock))
+        .values(claimed_by=worker, claimed_until=database_clock(session, lease), tries=_TABLE.c.tries + 1,
+                first_tried_at=func.coalesce(_TABLE.c.first_tried_at, database_clock(session)))
         .returning(*_TABLE.c)
     )
     rows = session.execute(statement).mappings().all()
@@ -84,6 +98,14 @@ def mark_sent(*, session: Session, message_id: int, worker: str, now: datetime) 
     statement = update(_TABLE).where(_held(message_id, worker)).values(
         status="sent", sent_at=as_utc(now), attempts=_TABLE.c.attempts + 1,
         claimed_by=None, claimed_until=None, last_error="",
+    )
+    return (session.execute(statement).rowcount or 0) == 1
+
+
+def mark_dropped(*, session: Session, message_id: int, worker: str, now: datetime, reason: str) -> bool:
+    """Settle a row without delivering it: what it says is no longer true."""
+    statement = update(_TABLE).where(_held(message_id, worker)).values(
+        status="dropped", sent_at=as_utc(now), claimed_by=None, claimed_until=None, last_error=reason[:_ERROR_LENGTH],
     )
     return (session.execute(statement).rowcount or 0) == 1
 
@@ -130,11 +152,19 @@ def release(*, session: Session, message_ids: Collection[int], worker: str) -> i
         return 0
     statement = update(_TABLE).where(
         _TABLE.c.id.in_(list(message_ids)), _TABLE.c.claimed_by == worker, _TABLE.c.status == "pending",
-    ).values(claimed_by=None, claimed_until=None)
+    ).values(claimed_by=None, claimed_until=None, tries=_TABLE.c.tries - 1)  # never tried, after all
     return session.execute(statement).rowcount or 0
 
 
 def prune(*, session: Session, before: datetime) -> int:
-    """Delete rows sent before `before`; failed rows stay for someone to look at."""
-    statement = delete(_TABLE).where(_TABLE.c.status == "sent", _TABLE.c.sent_at < as_utc(before))
+    """Delete rows sent (or dropped) before `before`; failed rows stay for someone to look at."""
+    statement = delete(_TABLE).where(_TABLE.c.status.in_(["sent", "dropped"]), _TABLE.c.sent_at < as_utc(before))
     return session.execute(statement).rowcount or 0
+
+
+def given_up(*, session: Session, since: datetime, limit: int) -> tuple[int, list[OutboxMessage]]:
+    """Rows given up that were written since `since`: how many, and the newest `limit`."""
+    recent = and_(_TABLE.c.status == "failed", _TABLE.c.created_at >= as_utc(since))
+    count = session.execute(select(func.count()).select_from(_TABLE).where(recent)).scalar_one()
+    rows = session.execute(select(OutboxMessage).where(recent).order_by(_TABLE.c.id.desc()).limit(limit)).scalars()
+    return int(count), list(rows)

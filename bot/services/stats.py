@@ -17,14 +17,15 @@ from bot.understanding.pipeline import understand
 from bot.permissions import may_change
 from bot.services.context import Context, find_topic, view
 from bot.understanding.text import fold
-from store import stats as store
-from store.models import Role
+from store import outbox, stats as store
+from store.models import OutboxMessage, Role
 from store.people import by_ids
 
 WINDOW = timedelta(days=30)
 TOP_TOPICS = 10
 TOP_POCS = 10
 TOP_GAPS = 5
+TOP_FAILED = 5
 GAP_DISPLAY = 80
 # A subtree larger than this is filtered in Python: a long IN list costs SQLite more than
 # reading the 30-day window, and could pass its limit on bound parameters.
@@ -80,7 +81,7 @@ def stats(session: Session, ctx: Context, text: str) -> Reply:
     scope = subtree(ctx.snapshot, topic_id) if topic_id is not None else None
     since = ctx.now - WINDOW
     figures = breakdown(session, since, ctx.now, scope)
-    gaps = _gap_lines(session, ctx, since, scope)
+    gaps = _gap_lines(session, ctx, since, scope) + _failed_lines(session, ctx, since, topic_id)
     topic = ctx.snapshot.topics[topic_id].name if topic_id is not None else None
     if not figures.total.asked and not gaps:
         return Reply(ReplyKind.listing, ctx.lang, note="stats_empty_topic" if topic else "stats_empty",
@@ -148,6 +149,22 @@ def _gap_lines(session: Session, ctx: Context, since: datetime, scope: Collectio
     if not gaps:
         return []
     return [Message("stats_gaps")] + [Message(key, {**values, "n": n}) for n, key, values in gaps[:TOP_GAPS]]
+
+
+def _failed_lines(session: Session, ctx: Context, since: datetime, topic_id: int | None) -> list[Message]:
+    """Admins see the deliveries given up (the overview only): none may vanish in a log."""
+    if ctx.role is not Role.admin or topic_id is not None:
+        return []
+    count, rows = outbox.given_up(session=session, since=since, limit=TOP_FAILED)
+    if not count:
+        return []
+    return [Message("stats_failed", {"n": count})] + [Message("stats_failed_line", failure(row)) for row in rows]
+
+
+def failure(row: OutboxMessage) -> dict[str, object]:
+    """A given-up delivery as catalogue values."""
+    return {"id": row.id, "kind": row.kind, "address": f"{row.platform}:{row.address}",
+            "when": str(row.created_at)[:16], "error": row.last_error[:GAP_DISPLAY]}
 
 
 def _unknown_gap(query: str, snapshot: Snapshot, teaches: bool) -> tuple[str, dict[str, str]]:

@@ -8,6 +8,7 @@ from bot.i18n import t
 from bot.messages import PersonView, Reply, ReplyKind, TopicAnswer
 from bot.nudges import shorten
 from bot.services.context import view
+from bot.services.stats import failure
 from bot.render import Style, render_text
 
 
@@ -116,6 +117,9 @@ def home_view(home: Home, lang: str) -> dict:
         ("home_waiting_title", _waiting(home, lang)), ("home_asked_title", _asked(home, lang)),
         ("home_holds_title", holds), ("home_recent_title", asked), ("home_help_title", t(lang, "help")),
     ]
+    if home.failed:  # admins only: a delivery given up must not vanish in a log
+        sections.insert(0, ("home_failed_title", "\n".join(
+            t(lang, "home_failed_line", **{k: escape(str(v)) for k, v in failure(row).items()}) for row in home.failed)))
     blocks_: list[dict] = []
     for title, body in sections:
         blocks_.append({"type": "header", "text": {"type": "plain_text", "text": t(lang, title)}})

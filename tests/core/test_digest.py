@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from bot.digest import DigestTime, check_config, parse_digest_time, run_digests
+from bot.digest import DigestTime, check_config, parse_digest_time, render_digest, run_digests
+from bot.jobs import run_due
 from bot.notices import render_notice
 from integrations.slack.render import STYLE
 from store.db import read_session, write_session
@@ -234,3 +235,73 @@ def test_the_server_can_refuse_a_bad_digest_setting_before_it_starts():
         check_config("every monday", "UTC")
     with pytest.raises(ValueError, match="POCBOT_TIMEZONE"):
         check_config("mon 09:00", "Mars/Olympus")
+
+
+# --- delivered late: only what is still true -------------------------------------------
+
+class Rendered:
+    """A notifier that keeps the text each message had when it was delivered."""
+
+    platform = "slack"
+
+    def __init__(self) -> None:
+        self.texts: list[tuple[str, str, str]] = []  # (kind, address, text)
+
+    def deliver(self, message) -> None:  # type: ignore[no-untyped-def]
+        self.texts.append((message.kind, message.address, render_notice(message, STYLE)))
+
+
+def everywhere(notifier: Rendered) -> dict[str, Rendered]:
+    return {platform: notifier for platform in ("slack", "teams", "console")}
+
+
+def answer(engine: Engine, question_prefix: str) -> None:
+    with write_session(engine) as session:
+        session.execute(update(Inquiry).where(Inquiry.question.startswith(question_prefix))
+                        .values(status="answered", answered_at=TOKYO_9 + timedelta(days=1)))
+
+
+def test_a_digest_delivered_late_leaves_out_a_question_answered_since(demo):
+    waiting(demo, "hiro", 2)
+    assert run_digests(engine=demo, now=TOKYO_9).messages == 1
+    answer(demo, "Question 0 ")  # answered before the digest's turn came (Slack was down)
+    notifier = Rendered()
+
+    done = run_due(engine=demo, notifiers=everywhere(notifier), now=TOKYO_9 + timedelta(days=3), worker="tick")
+
+    [(kind, _, text)] = [d for d in notifier.texts if d[0] == "digest_poc"]
+    assert "Question 1" in text and "Question 0" not in text
+    assert text.startswith(render_digest("digest_poc", {"count": 1, "inquiries": [{}]}).split("\n")[0])
+    assert done.dispatch.sent >= 1
+
+
+def test_a_digest_with_nothing_left_waiting_is_dropped_not_sent(demo):
+    waiting(demo, "hiro", 2)
+    run_digests(engine=demo, now=TOKYO_9)
+    answer(demo, "Question ")
+    notifier = Rendered()
+
+    done = run_due(engine=demo, notifiers=everywhere(notifier), now=TOKYO_9 + timedelta(days=3), worker="tick")
+
+    assert [d for d in notifier.texts if d[0] == "digest_poc"] == [] and done.dispatch.dropped == 1
+    assert [m.status for m in outbox(demo) if m.kind == "digest_poc"] == ["dropped"]
+
+
+def test_a_nudge_about_a_question_answered_since_is_dropped(demo):
+    waiting(demo, "hiro")
+    i = ids(demo)
+    with read_session(demo) as session:
+        inquiry_id = session.execute(select(Inquiry.id)).scalar_one()
+    payload = {"lang": "en", "inquiry_id": inquiry_id, "topic": "Payments", "question": "Question 0",
+               "assignee": {"id": i["hiro"], "name": "Hiro", "email": "hiro@acme.test"}, "level": 0,
+               "nudges_sent": 1, "max_nudges": 2, "asker": {}, "backups": []}
+    with write_session(demo) as session:
+        session.add_all([OutboxMessage(dedupe_key=f"t:{kind}", platform="slack", address=address, kind=kind,
+                                       payload=payload, next_attempt_at=TOKYO_9, created_at=TOKYO_9)
+                         for kind, address in (("inquiry_nudge", "U0HIRO"), ("inquiry_progress", "C0THREAD"))])
+    answer(demo, "Question 0 ")
+    notifier = Rendered()
+
+    done = run_due(engine=demo, notifiers=everywhere(notifier), now=TOKYO_9 + timedelta(hours=2), worker="tick")
+
+    assert notifier.texts == [] and done.dispatch.dropped == 2

@@ -14,7 +14,7 @@ from store import outbox
 from store.db import read_session, write_session
 from store.models import OutboxMessage
 from tests.fakes.notifier import RecordingNotifier
-from tests.store.test_outbox import NOW, queue, row
+from tests.store.test_outbox import NOW, lapse, queue, row
 
 
 def dispatch(engine: Engine, notifier: RecordingNotifier, now: datetime = NOW, worker: str = "w1", **kw) -> DispatchResult:
@@ -73,8 +73,9 @@ def test_a_row_claimed_by_a_process_that_died_is_delivered_by_another_after_the_
         outbox.claim_due(session=session, now=NOW, worker="dead", lease=timedelta(seconds=60), platforms=["slack"], limit=10)
     notifier = RecordingNotifier()
 
-    assert dispatch(engine, notifier, NOW + timedelta(seconds=30), worker="alive").claimed == 0
-    assert dispatch(engine, notifier, NOW + timedelta(seconds=61), worker="alive").sent == 1
+    assert dispatch(engine, notifier, NOW + timedelta(days=1), worker="alive").claimed == 0  # still leased
+    lapse(engine, message)
+    assert dispatch(engine, notifier, worker="alive").sent == 1
     assert notifier.ids == [message]
 
 

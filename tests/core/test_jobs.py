@@ -11,6 +11,7 @@ import bot.jobs
 from bot.jobs import run_due, run_handovers
 from store.db import read_session, write_session
 from store.models import DirectoryChange, DirectoryState, OutboxMessage, Person, Topic
+from bot.notify import DeliveryError
 from tests.fakes.notifier import RecordingNotifier
 from tests.harness import race
 
@@ -122,3 +123,30 @@ def test_run_due_announces_then_delivers_in_the_same_run(sqlite_engine: Engine) 
     assert sorted(address for _, address, _ in notifier.delivered) == ["C0PAY", "U0ALICE", "U0BOB"]
     again = run_due(engine=sqlite_engine, notifiers={"slack": notifier}, now=WHEN, worker="tick")
     assert (again.handovers, again.dispatch.claimed) == (0, 0)
+
+
+def test_run_due_delivers_everything_due_to_one_address_in_order(sqlite_engine: Engine) -> None:
+    handover(sqlite_engine, "Payments")
+    handover(sqlite_engine, "Payroll")  # the same channel and people hear twice
+    notifier = RecordingNotifier()
+
+    result = run_due(engine=sqlite_engine, notifiers={"slack": notifier}, now=WHEN, worker="tick")
+
+    assert (result.handovers, result.dispatch.sent, result.dispatch.claimed) == (2, 6, 6)
+    by_address = {address: [i for i, a, _ in notifier.delivered if a == address] for _, address, _ in notifier.delivered}
+    assert {address: len(ids) for address, ids in by_address.items()} == {"C0PAY": 2, "U0ALICE": 2, "U0BOB": 2}
+    assert all(ids == sorted(ids) for ids in by_address.values())
+    with read_session(sqlite_engine) as session:
+        assert set(session.exec(select(OutboxMessage.status)).all()) == {"sent"}
+
+
+def test_run_due_stops_at_a_head_that_keeps_failing_and_holds_back_only_its_address(sqlite_engine: Engine) -> None:
+    handover(sqlite_engine, "Payments")
+    handover(sqlite_engine, "Payroll")
+    notifier = RecordingNotifier()
+    notifier.fail(DeliveryError("boom"))  # the first head (C0PAY's first announcement)
+
+    result = run_due(engine=sqlite_engine, notifiers={"slack": notifier}, now=WHEN, worker="tick")
+
+    assert (result.dispatch.sent, result.dispatch.retrying) == (4, 1)
+    assert "C0PAY" not in {address for _, address, _ in notifier.delivered}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -56,7 +57,13 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
     bot_id: str = "B0BOT"
     emails: dict[str, str] = field(default_factory=dict)  # Slack user id -> profile.email
     _delays: dict[str, float] = field(default_factory=dict)
+    # Channels the bot is not in: "public" or "private"; and the token's scopes that matter.
+    outside: dict[str, str] = field(default_factory=dict)
+    scopes: set[str] = field(default_factory=lambda: {"chat:write"})
+    # What chat.postMessage stored, by conversation (a DM under its D id), oldest first.
+    posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _last_us: int = 0
 
     # -- what tests set (and fail, from RecordingServer) -------------------
     def delay(self, method: str, seconds: float) -> None:
@@ -84,19 +91,28 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
         body = await _body(request)
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return await self._answer(method, request, body, {"ok": False, "error": "invalid_auth"})
+        failure = self._next_failure(method)  # a failed call has no effect
         handler = _HANDLERS.get(method)
-        payload = handler(self, body) if handler else {"ok": False, "error": "unknown_method"}
-        return await self._answer(method, request, body, payload)
+        payload = handler(self, body) if handler and failure is None else {"ok": False, "error": "unknown_method"}
+        return await self._answer(method, request, body, payload, failure)
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        return await self._answer(RESPONSE_URL, request, await _body(request), {"ok": True})
+        return await self._answer(RESPONSE_URL, request, await _body(request), {"ok": True},
+                                  self._next_failure(RESPONSE_URL))
 
-    async def _answer(self, method: str, request: web.Request, body: dict, payload: dict) -> web.Response:
+    def _next_failure(self, key: str) -> Failure | None:
+        with self._lock:
+            queue = self._failures.get(key)
+            return queue.popleft() if queue else None
+
+    async def _answer(self, method: str, request: web.Request, body: dict, payload: dict,
+                      failure: Failure | None = None) -> web.Response:
         delay = self._delays.get(method, 0.0)
         if delay:
             await asyncio.sleep(delay)  # a deliberately slow Slack, not a clock
-        failure = self._record(method, lambda failure: Call(
-            method, request.path, body, dict(request.headers), failure.status if failure else 200))
+        with self._lock:  # the failure was taken when the call came in
+            self._calls.append(Call(method, request.path, body, dict(request.headers),
+                                    failure.status if failure else 200))
         if failure is None:
             return web.json_response(payload)
         headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
@@ -111,10 +127,57 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
         }
 
     def _post_message(self, body: dict) -> dict:
-        ts = f"1700000000.{next(self._ts):06d}"
+        """Stored at once, like Slack, even when the answer is slow to come (`delay`)."""
+        refused = self._refused(str(body.get("channel", "")), posting=True)
+        if refused:
+            return {"ok": False, "error": refused}
+        ts = self._now_ts()
         message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "ts": ts,
                    "text": body.get("text", "")}
+        if body.get("thread_ts"):
+            message["thread_ts"] = body["thread_ts"]
+        metadata = body.get("metadata")
+        if metadata:
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        with self._lock:
+            self.posted.setdefault(_conversation(str(body.get("channel", ""))), []).append(message)
         return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+
+    def _refused(self, channel: str, *, posting: bool) -> str | None:
+        """Slack's answer for a channel the bot is not in: a private one it cannot even see;
+        a public one it may post to with chat:write.public, but never read."""
+        where = self.outside.get(channel)
+        if where == "private":
+            return "channel_not_found"
+        if where == "public" and not (posting and "chat:write.public" in self.scopes):
+            return "not_in_channel"
+        return None
+
+    def _now_ts(self) -> str:
+        """Slack's clock, unique per message (so `oldest` filters work as they do on Slack)."""
+        with self._lock:
+            self._last_us = max(time.time_ns() // 1000, self._last_us + 1)
+            return f"{self._last_us // 10**6}.{self._last_us % 10**6:06d}"
+
+    def _history(self, body: dict) -> dict:
+        """Top-level messages, newest first; metadata only with include_all_metadata."""
+        return self._read(body, lambda m: m.get("thread_ts") in (None, m["ts"]))
+
+    def _replies(self, body: dict) -> dict:
+        return self._read(body, lambda m: body.get("ts") in (m["ts"], m.get("thread_ts")))
+
+    def _read(self, body: dict, keep: Any) -> dict:
+        channel = str(body.get("channel", ""))
+        refused = self._refused(channel, posting=False)
+        if refused:
+            return {"ok": False, "error": refused}
+        with self._lock:
+            found = [dict(m) for m in self.posted.get(channel, []) if keep(m)
+                     and float(m["ts"]) >= float(body.get("oldest") or 0)]
+        if str(body.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            for message in found:
+                message.pop("metadata", None)
+        return {"ok": True, "messages": found[::-1], "has_more": False}
 
     def _conversations_open(self, body: dict) -> dict:
         """The same people always get the same group DM (the bot is in it)."""
@@ -156,10 +219,17 @@ _HANDLERS = {
     "views.publish": FakeSlackApi._views_publish,
     "views.open": FakeSlackApi._views_open,
     "conversations.open": FakeSlackApi._conversations_open,
+    "conversations.history": FakeSlackApi._history,
+    "conversations.replies": FakeSlackApi._replies,
     "chat.postEphemeral": FakeSlackApi._post_ephemeral,
     "chat.update": FakeSlackApi._update_message,
     "users.info": FakeSlackApi._users_info,
 }
+
+
+def _conversation(channel: str) -> str:
+    """A post to a user id lands in the DM with them (the id conversations.open gives)."""
+    return "D" + channel[1:] if channel.startswith("U") else channel
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

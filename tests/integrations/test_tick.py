@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from store import outbox
 from store.db import make_engine, read_session, write_session
 from store.migrate import upgrade
 from store.models import DirectoryChange, OutboxMessage, Person, Topic
@@ -94,3 +95,45 @@ def test_tick_refuses_a_time_that_is_not_iso_8601(db: Path) -> None:
 
     assert result.returncode == 2
     assert "--at must be an ISO 8601" in result.stderr
+
+
+def test_tick_delivers_everything_due_to_each_address_in_one_run(db: Path, fake_slack: FakeSlackApi) -> None:
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        with write_session(engine) as session:  # Payroll changes hands the same day: same channel, same people
+            alice, bob = (session.exec(select(Person).where(Person.email == e)).one() for e in ("alice@acme.test", "bob@acme.test"))
+            payroll = Topic(name="Payroll", key="payroll", channel="C0PAY")
+            session.add(payroll)
+            session.flush()
+            session.add(DirectoryChange(topic_id=payroll.id, kind="primary", person_id=alice.id, previous_person_id=bob.id,
+                                        effective_at=WHEN, actor="bob@acme.test", created_at=WHEN - timedelta(days=1)))
+    finally:
+        engine.dispose()
+    env = {**NO_SLACK, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake_slack.url}
+
+    result = pocbot("tick", "--at", "2030-03-02", db=db, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "Handovers announced: 2. Messages sent: 6" in result.stdout
+    texts = [c.body["text"] for c in fake_slack.calls("chat.postMessage")]
+    assert len(texts) == 2 and "*Payments*" in texts[0] and "*Payroll*" in texts[1]  # in order
+
+
+def test_tick_days_ahead_leaves_a_running_servers_claims_alone(db: Path, fake_slack: FakeSlackApi) -> None:
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        with write_session(engine) as session:
+            session.add(OutboxMessage(dedupe_key="live", platform="slack", address="C0PAY", kind="announcement",
+                                      payload={"text": "in flight"}, next_attempt_at=WHEN, created_at=WHEN))
+        with write_session(engine) as session:  # a server took it a moment ago and is posting it
+            [claimed] = outbox.claim_due(session=session, now=WHEN, worker="server", lease=timedelta(seconds=60),
+                                         platforms=["slack"], limit=10)
+    finally:
+        engine.dispose()
+    env = {**NO_SLACK, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake_slack.url}
+
+    result = pocbot("tick", "--at", (WHEN + timedelta(days=2)).isoformat(), db=db, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert fake_slack.calls("chat.postMessage") == []  # neither the live row nor the one queued behind it
+    assert statuses(db)["C0PAY"] == "pending"

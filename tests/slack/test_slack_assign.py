@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
@@ -369,3 +370,52 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(
     nothing_changed(served, slack, fake_slack, store, notifier)
     if "U0NOBODY" in command:
         assert [(c.body["user"], c.status) for c in fake_slack.calls("users.info")] == [("U0NOBODY", 200)]
+
+
+# --- channels the bot is not in -------------------------------------------------------
+
+def manifest_scopes() -> set[str]:
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
+    return set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_a_public_channel_the_bot_is_not_in_gets_its_announcement_with_the_manifests_scopes(
+    slack: SlackSender, served: App, fake_slack: FakeSlackApi, store: Engine, notifier: SlackNotifier,
+) -> None:
+    fake_slack.scopes, fake_slack.outside = manifest_scopes(), {"C0PAYMENTS": "public"}
+    ask(slack, "assign Payments <@U0CAROL>", "U0ALICE")
+
+    assert dispatch(store, notifier, NOW) == DispatchResult(claimed=3, sent=3)
+    assert posts(fake_slack, "C0PAYMENTS") == [HANDOVER]
+
+
+def test_a_private_channel_the_bot_is_not_in_is_reported_once_to_who_can_fix_it_and_to_admins(
+    slack: SlackSender, served: App, fake_slack: FakeSlackApi, store: Engine, notifier: SlackNotifier,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake_slack.scopes, fake_slack.outside = manifest_scopes(), {"C0PAYMENTS": "private"}
+    ask(slack, "assign Payments <@U0CAROL>", "U0ALICE")
+
+    assert dispatch(store, notifier, NOW) == DispatchResult(claimed=3, sent=2, failed=1)
+    [lost] = [m for m in rows(store, OutboxMessage) if m.status == "failed"]
+    assert f"gave up on announcement to slack:C0PAYMENTS (outbox row {lost.id}): channel_not_found" in caplog.text
+    assert any(r.levelname == "ERROR" and f"outbox row {lost.id}" in r.getMessage() for r in caplog.records)
+    dispatch(store, notifier, NOW + timedelta(seconds=1))  # the notices the failure wrote
+    [told] = posts(fake_slack, "U0ALICE")  # she made the change
+    assert told.startswith("I can't post to <#C0PAYMENTS>: it is a private channel I'm not in")
+    assert "*Payments*" in told and "`/invite @pocbot`" in told
+
+    ask(slack, "assign Payments <@U0BOB>", "U0ALICE")  # the channel fails again: nobody is told twice
+    dispatch(store, notifier, NOW + timedelta(seconds=2))
+    dispatch(store, notifier, NOW + timedelta(seconds=3))
+    assert len(posts(fake_slack, "U0ALICE")) == 1
+    assert [m.status for m in rows(store, OutboxMessage) if m.address == "C0PAYMENTS"] == ["failed", "failed"]
+
+    slack.event(sr.app_home_opened("U0GRACE"))  # an admin
+    served.drain()
+    [home] = fake_slack.calls("views.publish")
+    shown = "\n".join(b["text"]["text"] for b in home.body["view"]["blocks"] if b["type"] == "section")
+    assert f"• row {lost.id}: announcement to slack:C0PAYMENTS" in shown and "channel_not_found" in shown
+    stats = ask(slack, "stats", "U0GRACE")
+    assert "Deliveries given up in the last 30 days: 2" in stats and f"row {lost.id}: announcement" in stats
+    assert "given up" not in ask(slack, "stats", "U0BOB")  # a member sees no delivery log

@@ -17,7 +17,7 @@ from store.db import write_session
 from store.models import OutboxMessage
 from tests.fakes.slack_api import Failure, FakeSlackApi
 from tests.slack.conftest import BOT_TOKEN
-from tests.store.test_outbox import row
+from tests.store.test_outbox import lapse, row
 
 NOW = datetime(2030, 3, 1, 9, 0, tzinfo=timezone.utc)
 BOB = {"id": 2, "name": "Bob Stone", "email": "bob@acme.test", "slack_id": "U0BOB", "teams_id": None}
@@ -137,3 +137,76 @@ def test_slack_unreachable_is_retried_later(sqlite_engine: Engine) -> None:
 
     assert dispatch(sqlite_engine, unreachable) == DispatchResult(claimed=1, retrying=1)
     assert row(sqlite_engine, message).status == "pending"
+
+
+def landed(fake: FakeSlackApi, channel: str) -> list[dict]:
+    return fake.posted.get(channel, [])
+
+
+def test_a_slack_slower_than_the_client_timeout_gets_the_message_exactly_once(
+    sqlite_engine: Engine, fake_slack: FakeSlackApi,
+) -> None:
+    message = announcement(sqlite_engine, "C0PAY")
+    impatient = SlackNotifier(make_web_client(BOT_TOKEN, fake_slack.url, wait=QUICK, timeout=0.3))
+    fake_slack.delay("chat.postMessage", 1.0)  # Slack stores the post, then answers too late
+
+    results = [dispatch(sqlite_engine, impatient, NOW + timedelta(minutes=m)) for m in (0, 2, 10)]
+
+    assert results[0] == DispatchResult(claimed=1, sent=1) and results[1].claimed == results[2].claimed == 0
+    assert len(landed(fake_slack, "C0PAY")) == 1
+    [lookup] = fake_slack.calls("conversations.history")  # looked for it by its marker before posting again
+    assert lookup.body["channel"] == "C0PAY" and lookup.body["include_all_metadata"] in ("1", "true")
+    assert row(sqlite_engine, message).status == "sent"
+
+
+def test_a_post_that_landed_before_its_worker_died_is_found_not_posted_again(
+    engine: Engine, notifier: SlackNotifier, fake_slack: FakeSlackApi,
+) -> None:
+    message = announcement(engine, "C0PAY")
+    with write_session(engine) as session:  # the try is recorded with the claim, before posting
+        [claimed] = outbox.claim_due(session=session, now=NOW, worker="dead", lease=timedelta(seconds=60),
+                                     platforms=["slack"], limit=1)
+    notifier.deliver(claimed)  # it landed; the process died before marking it sent
+    lapse(engine, message)
+
+    assert dispatch(engine, notifier, NOW + timedelta(minutes=2)) == DispatchResult(claimed=1, sent=1)
+
+    assert len(landed(fake_slack, "C0PAY")) == 1 and len(posts(fake_slack)) == 1
+    assert row(engine, message).tries == 2 and row(engine, message).status == "sent"
+
+
+def test_a_first_try_does_not_look_before_posting(sqlite_engine: Engine, notifier: SlackNotifier,
+                                                  fake_slack: FakeSlackApi) -> None:
+    announcement(sqlite_engine, "C0PAY")
+
+    dispatch(sqlite_engine, notifier)
+
+    assert fake_slack.calls("conversations.history") == []
+    [post] = landed(fake_slack, "C0PAY")
+    assert post["metadata"]["event_type"] == "pocbot_outbox"
+
+
+def test_a_thread_reply_that_landed_is_looked_for_in_its_thread(
+    sqlite_engine: Engine, notifier: SlackNotifier, fake_slack: FakeSlackApi,
+) -> None:
+    parent = fake_slack.posted.setdefault("G0GROUP", [])
+    parent.append({"type": "message", "ts": "1700000000.000001", "text": "the question"})
+    payload = {"lang": "en", "conversation": "G0GROUP", "thread": "1700000000.000001", "level": 0,
+               "nudges_sent": 1, "max_nudges": 2, "topic": "Payments", "question": "?", "asker": {}, "assignee": BOB}
+    with write_session(sqlite_engine) as session:
+        message = OutboxMessage(dedupe_key="progress:1", platform="slack", address="G0GROUP", kind="inquiry_progress",
+                                payload=payload, next_attempt_at=NOW, created_at=NOW)
+        session.add(message)
+        session.flush()
+        message_id = message.id
+    with write_session(sqlite_engine) as session:
+        [claimed] = outbox.claim_due(session=session, now=NOW, worker="dead", lease=timedelta(seconds=60),
+                                     platforms=["slack"], limit=1)
+    notifier.deliver(claimed)  # landed in the thread; never marked sent
+    lapse(sqlite_engine, message_id)
+
+    assert dispatch(sqlite_engine, notifier, NOW + timedelta(minutes=2)) == DispatchResult(claimed=1, sent=1)
+
+    assert len(posts(fake_slack)) == 1
+    [lookup] = fake_slack.calls("conversations.replies")
+    assert (lookup.body["channel"], lookup.body["ts"]) == ("G0GROUP", "1700000000.000001")

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import select, update
 
 from store import outbox
 from store.db import read_session, write_session
@@ -63,13 +63,32 @@ def test_a_claim_returns_the_due_rows_once_with_their_payload(engine: Engine) ->
     assert claim(engine, "w2", NOW + timedelta(seconds=59)) == []
 
 
+def lapse(engine: Engine, message_id: int) -> None:
+    """The claim's lease ran out on the database's clock (its worker died long ago)."""
+    with write_session(engine) as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+            claimed_until=outbox.database_clock(session, -timedelta(seconds=1))))
+
+
 def test_a_row_whose_claim_lapsed_is_claimed_by_another_worker(engine: Engine) -> None:
     [message] = queue(engine, "C1")
     assert claim(engine, "dead-worker") == [message]
+    assert claim(engine, "w2") == []
 
-    assert claim(engine, "w2", NOW + LEASE) == []  # the lease runs to the end of its minute
-    assert claim(engine, "w2", NOW + LEASE + timedelta(seconds=1)) == [message]
+    lapse(engine, message)
+
+    assert claim(engine, "w2") == [message]
     assert row(engine, message).claimed_by == "w2"
+
+
+def test_a_worker_whose_clock_runs_days_ahead_takes_no_live_claim(engine: Engine) -> None:
+    live = queue(engine, "C1") + queue(engine, "C2")
+    assert claim(engine, "server") == live
+    [later] = queue(engine, "C3", due=NOW + timedelta(days=2))
+
+    # `pocbot tick --at` two days ahead: what is due is its own business, leases are not.
+    assert claim(engine, "tick", NOW + timedelta(days=2)) == [later]
+    assert [row(engine, m).claimed_by for m in live] == ["server", "server"]
 
 
 def test_only_the_head_of_each_address_queue_is_claimed(engine: Engine) -> None:

@@ -13,7 +13,7 @@ from integrations.teams.config import TeamsConfig
 from integrations.teams.notifier import BASE_DELAY, MAX_ATTEMPTS, MAX_DELAY, TeamsNotifier
 from store import teams_references
 from store.db import read_session, write_session
-from store.models import OutboxMessage, TeamsReference
+from store.models import Inquiry, OutboxMessage, Person, TeamsReference, Topic
 from tests.fakes import teams_activities as ta
 from tests.fakes.teams_connector import CREATE, SEND, Failure, FakeConnector
 from tests.store.test_outbox import row
@@ -67,6 +67,20 @@ def notice(engine: Engine, address: str, kind: str = "announcement", **extra: ob
         session.add(message)
         session.flush()
         return message.id or 0
+
+
+def waiting_for_bob(engine: Engine) -> int:
+    """An open question to Bob on Payments; returns its inquiry id."""
+    with write_session(engine) as session:
+        session.add(Person(id=BOB["id"], name=BOB["name"], email=BOB["email"], teams_id=BOB["teams_id"]))
+        topic = Topic(name="Payments", key="payments")
+        session.add(topic)
+        session.flush()
+        inquiry = Inquiry(topic_id=topic.id, asker_platform="teams", asker_user_id="29:1ann", question="When?",
+                          assignee_person_id=BOB["id"], created_at=NOW)
+        session.add(inquiry)
+        session.flush()
+        return inquiry.id or 0
 
 
 def dispatch(engine: Engine, notifier: TeamsNotifier, now: datetime = NOW) -> DispatchResult:
@@ -245,12 +259,13 @@ def test_an_inquiry_notice_carries_its_buttons(
     sqlite_engine: Engine, notifier: TeamsNotifier, connector: FakeConnector,
 ) -> None:
     keep(sqlite_engine, "29:1bob", BOB_CHAT, connector.url)
-    notice(sqlite_engine, "29:1bob", "inquiry_nudge", inquiry_id=42, question="When?", asker={},
+    inquiry = waiting_for_bob(sqlite_engine)  # a nudge goes out only while its question waits
+    notice(sqlite_engine, "29:1bob", "inquiry_nudge", inquiry_id=inquiry, question="When?", asker={},
            assignee=BOB, nudges_sent=1, max_nudges=2)
 
     dispatch(sqlite_engine, notifier)
 
     [call] = connector.posted()
     data = [a["data"] for a in call.card["actions"]]
-    assert data[0] == {"pocbot": "inquiry_answered", "value": "42:en"}
+    assert data[0] == {"pocbot": "inquiry_answered", "value": f"{inquiry}:en"}
     assert {d["pocbot"] for d in data} == {"inquiry_answered", "inquiry_on_it", "inquiry_hand_off"}
