@@ -81,8 +81,8 @@ def ask_topic(session: Session, ctx: Context, topic_id: int, question: str) -> R
     where, platform, address = _introduction_place(session, ctx, answer, assignee)
     if where == "channel":
         inquiry.platform, inquiry.conversation = platform, address
-    if where != "direct":  # the assignee is in the conversation: nudges go there alone
-        inquiry.conversation_person_id = assignee.id
+    if where == "group":  # the assignee is in the group DM: nudges go there alone. Not so in a topic's
+        inquiry.conversation_person_id = assignee.id  # channel, which they may not be in (a DM, then)
     payload = payload_of(session, inquiry, topic, assignee, shared=where != "direct",
                          away=_pv(answer.primary) if assignee is not answer.primary else None)
     inquiries.enqueue(session=session, now=ctx.now, messages=[{

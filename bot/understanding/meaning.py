@@ -76,7 +76,7 @@ class MeaningIndex:
         # Description clauses: a topic's part score is the best of its whole vector and its clauses.
         # Half precision (a big directory with rich descriptions has several per topic), read only
         # for the topics closest as a whole: the work per question is bounded however many there are.
-        self.parts = np.asarray(parts, dtype=np.float16) if parts is not None and len(part_owners) else None
+        self.parts = np.asarray(parts, dtype=np.float16) if parts is not None and len(part_owners) else None  # no copy
         owners_of = np.asarray(part_owners, dtype=np.int64)
         self.part_start = np.searchsorted(owners_of, np.arange(len(self.vectors) + 1)) if len(owners_of) else None
         # Taught phrasings: extra vectors, each counting for the topic (position) that owns it.
@@ -147,7 +147,8 @@ class VectorCache:
     memory holds one copy of them, not two. Other texts (examples, anchors) are few and kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, dtype: type = np.float32) -> None:
+        self.dtype = dtype  # what rows are kept as (half precision for the many description clauses)
         self._topics: dict[tuple[str, str], np.ndarray] = {}
         self._others: dict[tuple[str, str], np.ndarray] = {}
         self._lock = threading.Lock()
@@ -157,14 +158,14 @@ class VectorCache:
         with self._lock:
             missing = list(dict.fromkeys(k for k in keys if k not in self._topics and k not in self._others))
         if missing:
-            fresh = encoder.encode([t for _, t in missing], query=False)
+            fresh = encoder.encode([t for _, t in missing], query=False).astype(self.dtype, copy=False)
             with self._lock:
                 (self._topics if directory else self._others).update(zip(missing, fresh))
         with self._lock:
             rows = [self._topics[k] if k in self._topics else self._others[k] for k in keys]
             if not rows:
                 return np.zeros((0, 0), dtype=np.float32)
-            matrix = np.stack(rows)
+            matrix = np.stack(rows).astype(self.dtype, copy=False)
             if directory:
                 self._topics = {k: matrix[i] for i, k in enumerate(keys)}
                 for key in keys:
@@ -178,9 +179,10 @@ class VectorCache:
 
     def seed(self, encoder_name: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Topic vectors read from the store: known without encoding."""
+        vectors = np.asarray(vectors).astype(self.dtype, copy=False)
         with self._lock:
             self._topics.update({(encoder_name, t): v for t, v in zip(texts, vectors)})
 
 
 VECTORS = VectorCache()
-PARTS = VectorCache()  # description clauses: apart, so each cache holds one directory's rows
+PARTS = VectorCache(np.float16)  # description clauses: apart (one directory's rows each), in half precision

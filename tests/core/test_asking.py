@@ -412,3 +412,11 @@ def test_dates_typed_by_someone_without_a_time_zone_use_the_companys(sqlite_engi
         carol = session.execute(select(Person).where(Person.email == "carol@acme.test")).scalar_one()
         carol.timezone = None
     assert "away until 2030-03-06" in render_text(said(bot, CAROL, "away until tomorrow"))  # UTC would say 03-05
+
+
+def test_a_poc_asked_in_a_topic_channel_thread_keeps_getting_reminders_by_dm(bot: Bot) -> None:
+    """They may not be in that channel (a mention there would not reach them)."""
+    said(bot, GRACE, "topic nudges People ask in channel")
+    said(bot, GRACE, "ask People org chart?")
+
+    assert only_inquiry(bot.engine).conversation_person_id is None

@@ -62,7 +62,7 @@ def test_description_parts_are_stored_per_topic_and_read_back_without_encoding(e
     load_demo(engine)
     with write_session(engine) as session:
         session.execute(update(Topic).where(Topic.name == "Payroll").values(description="Pay, payslips and pay errors"))
-    monkeypatch.setattr(meaning, "PARTS", meaning.VectorCache())
+    monkeypatch.setattr(meaning, "PARTS", meaning.VectorCache(meaning.PARTS.dtype))
     monkeypatch.setattr("bot.understanding.stored.PARTS", meaning.PARTS)
     docs = documents(engine)
     expected = [meaning.description_parts(d.name, d.description) for d in docs]
@@ -73,8 +73,9 @@ def test_description_parts_are_stored_per_topic_and_read_back_without_encoding(e
     first, owners, encoded = part_vectors(engine, encoder, docs)
     assert encoded == len(split) and encoder.encoded == sum(len(p) for p in expected)
     assert first.shape == (len(owners), 8) and sorted(set(owners)) == split
+    assert first.dtype == np.float16  # one half-precision copy in memory: the index uses it as is
 
-    monkeypatch.setattr("bot.understanding.stored.PARTS", meaning.VectorCache())  # a fresh process
+    monkeypatch.setattr("bot.understanding.stored.PARTS", meaning.VectorCache(np.float16))  # a fresh process
     again, owners_again, encoded = part_vectors(engine, CountingEncoder(), docs)
     assert encoded == 0 and owners_again == owners and np.allclose(again, first)
 
