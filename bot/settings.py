@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     managers_manage_all: bool = Field(default=False, alias="POCBOT_MANAGERS_MANAGE_ALL")
     log_level: str = Field(default="WARNING", alias="POCBOT_LOG_LEVEL")
     port: int = Field(default=3000, alias="PORT")
+    # `pocbot serve` on SIGTERM/SIGINT: seconds to finish the work in hand (below a container stop's 30 s).
+    shutdown_seconds: float = Field(default=25.0, gt=0, alias="POCBOT_SHUTDOWN_SECONDS")
     slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN", repr=False)
     slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET", repr=False)
     slack_app_token: str = Field(default="", alias="SLACK_APP_TOKEN", repr=False)
