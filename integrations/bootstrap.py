@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.core import Bot
 from bot.settings import Settings, get_settings
@@ -25,11 +26,22 @@ def open_store(settings: Settings | None = None) -> Engine:
     """An engine on DATABASE_URL; SQLite is upgraded in place, others must be migrated."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
-    if not migrate.is_current(engine):
+    try:
+        current = migrate.is_current(engine)
+    except OperationalError as exc:
+        raise StoreNotReady(unreachable(engine, exc)) from None
+    if not current:
         if engine.dialect.name != "sqlite":
             raise StoreNotReady("The database schema is out of date: run `pocbot migrate` first.")
         migrate.upgrade(engine)
     return engine
+
+
+def unreachable(engine: Engine, exc: OperationalError) -> str:
+    """Which store could not be opened and why, in one or two lines (the password hidden)."""
+    reason = str(exc.orig or exc).strip().splitlines()[0]
+    where = engine.url.render_as_string(hide_password=True)
+    return f"DATABASE_URL: cannot open the database at {where}: {reason}"
 
 
 def make_engine_only(settings: Settings | None = None) -> Engine:

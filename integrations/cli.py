@@ -11,41 +11,48 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import OperationalError
 
 from bot.digest import check_config
 from bot.messages import Actor, Reply, ReplyKind
 from bot.render import render_text
-from bot.settings import get_settings
+from bot.settings import SettingsError, get_settings
 from integrations import bootstrap
 from integrations.console.chat import STYLE, run_chat, to_rich
 from store import migrate as store_migrate
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__)
-console = Console()
-errors = Console(stderr=True)
+# Locals in a traceback can hold tokens and secrets: never print them.
+app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__, pretty_exceptions_show_locals=False)
+# Piped output is for scripts and logs: lines are not wrapped at 80 columns there.
+console = Console(soft_wrap=not sys.stdout.isatty())
+errors = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _refuse(problem: str) -> typer.Exit:
+    """A configuration error: what is wrong on stderr, exit code 2, no traceback."""
+    errors.print(f"[red]{escape(problem)}[/]", highlight=False)
+    return typer.Exit(2)
 
 
 def _engine():  # type: ignore[no-untyped-def]
     try:
         return bootstrap.open_store()
     except bootstrap.StoreNotReady as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+        raise _refuse(str(exc)) from None
 
 
 @app.callback(invoke_without_command=True)
 def _main(ctx: typer.Context) -> None:
-    _setup_logging()
     try:  # a bad setting is named here, not met as a traceback later
+        _setup_logging()
         get_settings().nudge_policy()
         check_config(get_settings().digest, get_settings().timezone)
-    except ValueError as exc:
-        errors.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(2) from None
+    except (SettingsError, ValueError) as exc:
+        raise _refuse(str(exc)) from None
     if ctx.invoked_subcommand is None:
         ctx.invoke(chat)
 
@@ -123,8 +130,7 @@ def serve(
     try:
         check(settings)
     except ConfigError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+        raise _refuse(str(exc)) from None
     engine = _engine()
     if bootstrap.store_is_empty(engine):
         errors.print("[yellow]The directory is empty: load it with `pocbot import FILE`.[/]")
@@ -213,7 +219,10 @@ def eval_(
 def migrate() -> None:
     """Upgrade the database schema to the latest version."""
     engine = bootstrap.make_engine_only()
-    store_migrate.upgrade(engine)
+    try:
+        store_migrate.upgrade(engine)
+    except OperationalError as exc:
+        raise _refuse(bootstrap.unreachable(engine, exc)) from None
     console.print(f"Database is at revision {store_migrate.current_revision(engine)}.")
 
 
