@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt.async_app import AsyncApp
 
 from bot.core import Bot
 from bot.digest import check_config
@@ -23,6 +24,8 @@ from bot.settings import Settings
 from integrations import redact
 from integrations.server import build_web_app
 from integrations.slack.app import build_app
+from integrations.slack.client import make_client
+from integrations.slack.identity import SlackIdentity
 from integrations.slack.notifier import SlackNotifier
 from integrations.tasks import Background
 from integrations.teams.config import teams_enabled, teams_problem
@@ -59,7 +62,7 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
     background = Background()
     await asyncio.to_thread(bot.warm)
     gc.freeze()  # the directory's indexes live as long as the process: keep them out of GC passes
-    slack = build_app(bot, settings, background) if settings.slack_enabled else None
+    slack = await _slack_app(bot, settings, background) if settings.slack_enabled else None
     http_slack = slack if settings.slack_signing_secret else None
     teams = _teams_endpoint(bot, settings)
     runner = web.AppRunner(build_web_app(bot, background, http_slack, teams), access_log=None,
@@ -157,6 +160,15 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_exception(error)
     else:
         future.set_result(result)
+
+
+async def _slack_app(bot: Bot, settings: Settings, background: Background) -> AsyncApp:
+    """The bolt app, once auth.test was tried: a Slack API that cannot be reached is logged
+    at start (see SlackIdentity), and serving goes on: `/poc` answers need no Web API."""
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    identity = SlackIdentity(client)
+    await identity.check()
+    return build_app(bot, settings, background, client=client, identity=identity)
 
 
 def start_jobs(bot: Bot, settings: Settings, stop: threading.Event | None = None) -> BackgroundScheduler:

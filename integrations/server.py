@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -20,11 +21,39 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def slack_route(app: AsyncApp):  # type: ignore[no-untyped-def]
+    refused = RefusedSignatures()
+
     async def handle(request: web.Request) -> web.Response:
         response = await app.async_dispatch(await to_bolt_request(request))
+        if response.status == 401:
+            refused.note()
         return await to_aiohttp_response(response)
 
     return handle
+
+
+class RefusedSignatures:
+    """Says, at most once a minute, that Slack's requests fail their signature check.
+
+    A wrong SLACK_SIGNING_SECRET otherwise shows only as Slack reporting that the app did
+    not respond; one forged request now and then is logged too, which does no harm.
+    """
+
+    def __init__(self, every: float = 60.0) -> None:
+        self.every = every
+        self._count = 0
+        self._logged_at: float | None = None
+
+    def note(self) -> None:
+        self._count += 1
+        now = time.monotonic()
+        if self._logged_at is not None and now - self._logged_at < self.every:
+            return
+        _LOGGER.warning(
+            "%d request(s) to /slack/events refused (401): bad signature or older than five minutes. "
+            "Check that SLACK_SIGNING_SECRET is this app's Signing Secret (Basic Information) and that "
+            "this server's clock is right", self._count)
+        self._count, self._logged_at = 0, now
 
 
 def health_route(bot: Bot):  # type: ignore[no-untyped-def]
