@@ -11,11 +11,13 @@ from sqlalchemy.exc import OperationalError
 from bot.core import Bot
 from bot.settings import Settings, get_settings
 from store import migrate
+from store import people
 from store.db import make_engine, read_session
 from store.models import Topic
 
 _LOGGER = logging.getLogger(__name__)
 DEMO_FILE = Path(__file__).parent / "files" / "demo" / "org.yaml"
+DEMO_ADMIN = "grace@acme.test"  # the demo organisation's admin: who `pocbot chat` is in demo mode
 
 
 class StoreNotReady(RuntimeError):
@@ -60,3 +62,10 @@ def make_bot(engine: Engine, settings: Settings | None = None) -> Bot:
 def store_is_empty(engine: Engine) -> bool:
     with read_session(engine) as session:
         return session.execute(select(Topic.id).limit(1)).first() is None
+
+
+def person_name(engine: Engine, email: str) -> str | None:
+    """The directory name of the person with that email, None when nobody has it."""
+    with read_session(engine) as session:
+        person = people.by_email(session=session, email=email)
+        return person.name if person else None

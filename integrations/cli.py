@@ -64,17 +64,32 @@ def chat(
 ) -> None:
     """Chat with the bot in the terminal (loads the demo organisation into an empty store)."""
     engine = _engine()
-    if demo or bootstrap.store_is_empty(engine):
+    demo = demo or bootstrap.store_is_empty(engine)
+    if demo:
         from integrations.files.importing import import_file
 
         import_file(engine, bootstrap.DEMO_FILE, actor="demo", quiet=True)
         console.print("[dim]Demo organisation loaded: try `who is the POC for travel?`[/]")
-    actor = Actor(platform="console", user_id=as_email or "console", email=as_email or None)
+    email = as_email or (bootstrap.DEMO_ADMIN if demo else "")
+    console.print(f"[dim]{escape(_who_you_are(engine, email, picked=not as_email))}[/]")
+    actor = Actor(platform="console", user_id=email or "console", email=email or None)
     bot = bootstrap.make_bot(engine)
     mode = bot.understanding_mode()
     if "only" in mode:
         console.print(f"[dim]Questions are read by {escape(mode)}.[/]")
     run_chat(bot, actor, console)
+
+
+def _who_you_are(engine, email: str, picked: bool) -> str:  # type: ignore[no-untyped-def]
+    """The opening line that says whom the chat acts as, and how to act as someone else."""
+    name = bootstrap.person_name(engine, email) if email else None
+    if name and picked:
+        return f"You are {name} ({email}), the demo organisation's admin; `--as EMAIL` to be someone else."
+    if name:
+        return f"You are {name} ({email})."
+    outside = (f"{email} is not in the directory" if email else "You are not in the directory")
+    return (f"{outside}: lookups work, but to change the directory, ask a POC or see `mine`, "
+            "run `pocbot chat --as EMAIL` with a directory person's email.")
 
 
 @app.command()

@@ -230,3 +230,39 @@ def test_piped_output_is_not_wrapped_at_80_columns(demo_db: Path):
 
     assert result.stdout.strip().startswith("Nothing in the directory covers “banana”")
     assert len(result.stdout.strip().splitlines()) == 1 and len(result.stdout) > 80
+
+
+def test_help_in_chat_keeps_its_bracketed_parts(demo_db: Path):
+    result = pocbot("chat", "--as", "bob@acme.test", db=demo_db, stdin="help\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "[as backup] [from <date>] [because …]" in result.stdout
+    assert "stats [topic]" in result.stdout
+
+
+def test_chat_on_the_demo_without_as_acts_as_the_demo_admin_and_says_so(tmp_path: Path):
+    result = pocbot("chat", db=tmp_path / "new.db", stdin="topic alias Travel journeys\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "You are Grace Lopez (grace@acme.test), the demo organisation's admin; `--as EMAIL`" in result.stdout
+    assert "Travel can now also be found as “journeys”" in result.stdout
+
+
+@pytest.mark.parametrize("as_email, says", [
+    ((), "You are not in the directory: lookups work, but to change the directory"),
+    (("--as", "zed@nowhere.test"), "zed@nowhere.test is not in the directory: lookups work"),
+])
+def test_chat_as_someone_outside_the_directory_says_so_and_how_to_be_someone(demo_db: Path, as_email, says: str):
+    result = pocbot("chat", *as_email, db=demo_db, stdin="quit\n")
+
+    assert result.returncode == 0, result.stderr
+    assert says in result.stdout and "pocbot chat --as EMAIL" in result.stdout
+
+
+def test_an_import_with_one_problem_says_problem_not_problems(demo_db: Path, tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("topics:\n  - name: Travel\n    poc: zed@acme.test\n", encoding="utf-8")
+
+    result = pocbot("import", str(bad), db=demo_db)
+
+    assert result.returncode == 1 and "has 1 problem; nothing was imported" in result.stderr
