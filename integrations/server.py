@@ -16,15 +16,26 @@ from integrations.tasks import Background
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+ACK_SECONDS = 2.5  # Slack waits 3 s for the HTTP answer
 FLUSHER = web.AppKey("flusher", asyncio.Task)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def slack_route(app: AsyncApp):  # type: ignore[no-untyped-def]
+def slack_route(app: AsyncApp, background: Background, budget: float = ACK_SECONDS):  # type: ignore[no-untyped-def]
+    """bolt answers only when the listener returns (process_before_response), and a listener
+    may call the Web API after its ack(): past `budget` Slack gets the bare ack (200) and the
+    listener finishes in the background. Listeners whose ack carries content (/poc, the Ask
+    form) keep their own shorter budget."""
     refused = RefusedSignatures()
 
     async def handle(request: web.Request) -> web.Response:
-        response = await app.async_dispatch(await to_bolt_request(request))
+        work = asyncio.get_running_loop().create_task(app.async_dispatch(await to_bolt_request(request)))
+        try:
+            response = await asyncio.wait_for(asyncio.shield(work), budget)
+        except asyncio.TimeoutError:
+            background.keep(work, "slack-after-ack")
+            _LOGGER.info("a Slack request took over %.1f s: acknowledged, finishing after the ack", budget)
+            return web.Response(status=200)
         if response.status == 401:
             refused.note()
         return await to_aiohttp_response(response)
@@ -78,7 +89,7 @@ def build_web_app(bot: Bot, background: Background, slack: AsyncApp | None,
     web_app = web.Application(client_max_size=MAX_BODY)
     web_app.router.add_get("/healthz", health_route(bot))
     if slack is not None:
-        web_app.router.add_post("/slack/events", slack_route(slack))
+        web_app.router.add_post("/slack/events", slack_route(slack, background))
     if teams is not None:
         web_app.router.add_post("/api/messages", teams)
 

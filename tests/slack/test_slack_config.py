@@ -14,7 +14,7 @@ from integrations.slack.client import make_client
 from integrations.slack.identity import SlackIdentity
 from integrations.tasks import Background
 from tests.conftest import _free_port
-from tests.fakes.slack_api import FakeSlackApi, Failure
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi, Failure
 from tests.fakes.slack_requests import SlackSender
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, RunningApp, serving
 
@@ -80,3 +80,15 @@ def test_the_start_check_passes_and_remembers_the_bot_on_a_working_slack(fake_sl
 
     assert asyncio.run(identity.check()) is None
     assert identity.found["user_id"] == "UBOT"
+
+
+def test_a_button_whose_listener_waits_on_slack_is_acknowledged_within_the_budget(
+        slack: SlackSender, slack_app: RunningApp, fake_slack: FakeSlackApi) -> None:
+    fake_slack.delay(RESPONSE_URL, 4.0)  # Share answers through the response_url, after its ack()
+    topic = slack_app.bot.ask("payroll").answer
+
+    clicked = slack.action("poc_share", f"{topic.topic_id}:en", label="Share in channel", user="U0ALICE")
+
+    assert clicked.status == 200 and clicked.seconds < SLACK_ACK_SECONDS - 0.3
+    [shared] = fake_slack.wait_for(RESPONSE_URL, timeout=10)  # and the work still finishes
+    assert shared.body["response_type"] == "in_channel"
