@@ -15,14 +15,17 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt.async_app import AsyncApp
+from sqlalchemy.engine import Engine
 
 from bot.core import Bot
 from bot.digest import check_config
+from bot.jobs import worker_id
 from bot.notify import Notifier
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from integrations import redact
 from integrations.server import build_web_app
+from integrations.shutdown import InFlight, hand_back
 from integrations.slack.app import build_app
 from integrations.slack.client import make_client
 from integrations.slack.identity import SlackIdentity
@@ -77,12 +80,11 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
 
         socket = AsyncSocketModeHandler(slack, settings.slack_app_token)
         await socket.connect_async()
-    jobs_stop = threading.Event()
-    jobs = start_jobs(bot, settings, jobs_stop)
+    jobs = start_jobs(bot, settings)
     try:
         await stopping.wait()
     finally:
-        await _shut_down(Running(runner, socket, jobs, jobs_stop), settings.shutdown_seconds)
+        await _shut_down(Running(runner, socket, jobs, bot.engine), settings.shutdown_seconds)
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,19 @@ class Running:
 
     runner: web.AppRunner
     socket: Any
-    jobs: BackgroundScheduler
-    jobs_stop: threading.Event
+    jobs: Jobs
+    engine: Engine
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """The scheduler, and what stops its deliveries: the dispatch's stop flag, and the
+    deliveries in flight under this process's worker name."""
+
+    scheduler: BackgroundScheduler
+    worker: str
+    stop: threading.Event
+    in_flight: InFlight
 
 
 def _stop_on_signals(stopping: asyncio.Event) -> None:
@@ -113,21 +126,33 @@ def _stop_on_signals(stopping: asyncio.Event) -> None:
 async def _shut_down(running: Running, bound: float) -> None:
     """Take no new work, finish or hand back what is in hand, all within `bound` seconds.
 
-    The dispatch run in progress finishes the delivery it is making and hands back its
-    other claims, so a restarted process sends them at once and never twice. Past the
-    bound the process exits anyway: a container stop would kill it a few seconds later.
+    The claimed outbox rows not being delivered are handed back at once, so a restarted
+    process sends them without waiting for their lease, and never twice; the delivery in
+    flight is finished. Past the bound the process exits anyway: a container stop would
+    kill it a few seconds later.
     """
     started = time.monotonic()
-    running.jobs_stop.set()
-    jobs = _in_thread(stop_scheduler, running.jobs)
     try:
-        await asyncio.wait_for(asyncio.gather(jobs, _stop_serving(running)), timeout=bound)
+        await asyncio.wait_for(asyncio.gather(_stop_jobs(running), _stop_serving(running)), timeout=bound)
     except asyncio.TimeoutError:
         _LOGGER.error("could not stop within %.0f s (POCBOT_SHUTDOWN_SECONDS); exiting with work in hand: "
                       "a delivery still in flight is retried when its claim lapses (60 s)", bound)
         logging.shutdown()
         os._exit(1)  # the scheduler's threads would otherwise hold the exit
     _LOGGER.warning("stopped in %.1f s", time.monotonic() - started)
+
+
+async def _stop_jobs(running: Running) -> None:
+    jobs = running.jobs
+    jobs.stop.set()
+    try:
+        released = await _in_thread(hand_back, running.engine, jobs.worker, jobs.in_flight)
+    except Exception as exc:  # the store is down: the claims lapse on their own
+        _LOGGER.warning("could not hand back claimed messages (%s); they are retried when their claim lapses", exc)
+    else:
+        if released:
+            _LOGGER.warning("handed back %d claimed message(s) not yet delivered", released)
+    await _in_thread(stop_scheduler, jobs.scheduler)
 
 
 async def _stop_serving(running: Running) -> None:
@@ -171,11 +196,13 @@ async def _slack_app(bot: Bot, settings: Settings, background: Background) -> As
     return build_app(bot, settings, background, client=client, identity=identity)
 
 
-def start_jobs(bot: Bot, settings: Settings, stop: threading.Event | None = None) -> BackgroundScheduler:
+def start_jobs(bot: Bot, settings: Settings) -> Jobs:
     """Dated handovers always run; deliveries go out for the platforms that are configured."""
-    return start_scheduler(engine=bot.engine, notifiers=notifiers(bot, settings), clock=bot.clock,
-                           policy=bot.nudge_policy, digest=settings.digest, language=settings.language,
-                           stop=stop)
+    worker, stop, in_flight = worker_id(), threading.Event(), InFlight()
+    scheduler = start_scheduler(engine=bot.engine, notifiers=in_flight.wrap(notifiers(bot, settings)),
+                                clock=bot.clock, worker=worker, policy=bot.nudge_policy, digest=settings.digest,
+                                language=settings.language, stop=stop)
+    return Jobs(scheduler, worker, stop, in_flight)
 
 
 def notifiers(bot: Bot, settings: Settings) -> dict[str, Notifier]:

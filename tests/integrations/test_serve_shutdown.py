@@ -47,13 +47,13 @@ def store(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def start_serve(store: Engine, slack: FakeSlackApi, cwd: Path) -> subprocess.Popen[str]:
+def start_serve(store: Engine, slack: FakeSlackApi, cwd: Path, **env: str) -> subprocess.Popen[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": str(store.url), "POCBOT_SEMANTIC": "off",
            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": slack.url,
-           "POCBOT_LOG_LEVEL": "INFO"}
+           "POCBOT_LOG_LEVEL": "INFO", **env}
     return subprocess.Popen([sys.executable, "-m", "integrations.cli", "serve", "--port", str(port)],
                             env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -103,3 +103,20 @@ def test_a_stop_signal_mid_delivery_releases_the_claims_and_a_restart_sends_each
     assert second.returncode == 0, log[-3000:]
     assert posted_channels(slow_slack) == Counter({channel: 1 for channel in CHANNELS})
     assert {r.status for r in rows(store)} == {"sent"}
+
+
+def test_a_delivery_slower_than_the_bound_does_not_hold_the_exit(
+        store: Engine, slow_slack: FakeSlackApi, tmp_path: Path) -> None:
+    slow_slack.delay("chat.postMessage", 8.0)
+    serving = start_serve(store, slow_slack, tmp_path, POCBOT_SHUTDOWN_SECONDS="1")
+    deadline = time.monotonic() + 60
+    while not any(r.claimed_by for r in rows(store)):  # the dispatcher has claimed and is delivering
+        assert time.monotonic() < deadline and serving.poll() is None, "nothing was claimed"
+        time.sleep(0.05)
+
+    took, log = stop(serving, signal.SIGTERM)
+
+    assert serving.returncode == 1 and took < 4.0, log[-3000:]
+    assert "could not stop within 1 s" in log
+    held = [r.address for r in rows(store) if r.status == "pending" and r.claimed_by is not None]
+    assert len(held) <= 1  # only the delivery in flight waits for its lease; the rest were handed back
