@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # people whose question no topic covers.
     semantic: bool = Field(default=True, alias="POCBOT_SEMANTIC")
     fallback_channel: str = Field(default="", alias="POCBOT_FALLBACK_CHANNEL")
+    # Read by bot.understanding.model when the model loads; checked here with the others (0: all cores).
+    model_threads: int = Field(default=0, ge=0, alias="POCBOT_MODEL_THREADS")
 
     @field_validator("log_level")
     @classmethod

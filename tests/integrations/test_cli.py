@@ -194,6 +194,8 @@ def test_chat_names_an_unusable_setting_instead_of_a_traceback(tmp_path: Path):
     ("POCBOT_LANGUAGE", "fr", "must be one of en, es"),
     ("SLACK_API_URL", "slack.com/api", "must be an http(s) URL"),
     ("POCBOT_SHUTDOWN_SECONDS", "soon", "must be a number"),
+    ("POCBOT_MODEL_THREADS", "two", "must be a whole number"),
+    ("POCBOT_SEMANTIC", "sometimes", "must be true or false"),
 ])
 @pytest.mark.parametrize("command", [("who", "travel"), ("serve",)])
 def test_a_bad_setting_is_one_line_naming_it_and_exit_code_2(tmp_path: Path, variable: str, value: str, says: str,
