@@ -165,8 +165,7 @@ def tick(
     try:
         now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
     except ValueError:
-        errors.print(f"[red]--at must be an ISO 8601 date or time, not {at!r}.[/]")
-        raise typer.Exit(2) from None
+        raise _refuse(f"--at must be an ISO 8601 date or time, not {at!r}.") from None
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     engine, settings = _engine(), get_settings()
     notifiers: dict = {"console": ConsoleNotifier(console)}
