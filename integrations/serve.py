@@ -76,9 +76,9 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
                     _modes(settings), _teams_mode(settings), bot.understanding_mode())
     socket = None
     if slack is not None and settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from integrations.slack.socket import BudgetedSocketModeHandler
 
-        socket = AsyncSocketModeHandler(slack, settings.slack_app_token)
+        socket = BudgetedSocketModeHandler(slack, settings.slack_app_token, background)
         await socket.connect_async()
     jobs = start_jobs(bot, settings)
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -91,4 +92,43 @@ def test_a_button_whose_listener_waits_on_slack_is_acknowledged_within_the_budge
 
     assert clicked.status == 200 and clicked.seconds < SLACK_ACK_SECONDS - 0.3
     [shared] = fake_slack.wait_for(RESPONSE_URL, timeout=10)  # and the work still finishes
+    assert shared.body["response_type"] == "in_channel"
+
+
+class RecordingSocket:
+    """The Socket Mode client's side that a handler answers through: what it acknowledged, when."""
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger("test.socket")
+        self.acks: list[tuple[str, float]] = []
+
+    async def send_socket_mode_response(self, response) -> None:  # type: ignore[no-untyped-def]
+        self.acks.append((response.envelope_id, time.monotonic()))
+
+
+def test_over_socket_mode_a_slow_listener_is_acknowledged_within_the_budget(
+        slack_app: RunningApp, slack_settings: Settings, fake_slack: FakeSlackApi) -> None:
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    from integrations.slack.app import build_app
+    from integrations.slack.socket import answer_envelope
+    from tests.fakes.slack_requests import block_actions
+
+    fake_slack.delay(RESPONSE_URL, 4.0)
+    topic = slack_app.bot.ask("payroll").answer
+    payload = block_actions("poc_share", f"{topic.topic_id}:en", label="Share", user="U0ALICE", channel="C0GENERAL",
+                            response_url=fake_slack.response_url())
+    socket = RecordingSocket()
+
+    async def envelope() -> float:
+        app = build_app(slack_app.bot, slack_settings, slack_app.background)
+        started = time.monotonic()
+        request = SocketModeRequest(type="interactive", envelope_id="env-1", payload=payload)
+        await answer_envelope(app, socket, request, slack_app.background)
+        return time.monotonic() - started
+
+    took = slack_app.loop.run(envelope())
+
+    assert [envelope_id for envelope_id, _ in socket.acks] == ["env-1"] and took < SLACK_ACK_SECONDS - 0.3
+    [shared] = fake_slack.wait_for(RESPONSE_URL, timeout=10)  # and the listener still finished
     assert shared.body["response_type"] == "in_channel"
