@@ -149,7 +149,10 @@ def serve(
     engine = _engine()
     if bootstrap.store_is_empty(engine):
         errors.print("[yellow]The directory is empty: load it with `pocbot import FILE`.[/]")
-    run(bootstrap.make_bot(engine, settings), settings, port or settings.port)
+    try:
+        run(bootstrap.make_bot(engine, settings), settings, port or settings.port)
+    except ConfigError as exc:
+        raise _refuse(str(exc)) from None
 
 
 @app.command()

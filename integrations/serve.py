@@ -71,7 +71,10 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
     runner = web.AppRunner(build_web_app(bot, background, http_slack, teams), access_log=None,
                            shutdown_timeout=settings.shutdown_seconds)
     await runner.setup()
-    await web.TCPSite(runner, port=port).start()
+    try:
+        await web.TCPSite(runner, port=port).start()
+    except OSError as exc:
+        raise ConfigError(f"PORT: cannot listen on port {port} ({exc.strerror or exc}); use another (--port or PORT).") from None
     _LOGGER.warning("pocbot listening on :%d (slack over %s; teams %s); questions read by %s", port,
                     _modes(settings), _teams_mode(settings), bot.understanding_mode())
     socket = None

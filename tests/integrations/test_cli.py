@@ -268,3 +268,16 @@ def test_an_import_with_one_problem_says_problem_not_problems(demo_db: Path, tmp
     result = pocbot("import", str(bad), db=demo_db)
 
     assert result.returncode == 1 and "has 1 problem; nothing was imported" in result.stderr
+
+
+def test_serve_on_a_port_in_use_says_so_without_a_traceback(tmp_path: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = pocbot("serve", "--port", str(port), db=tmp_path / "s.db", env={"POCBOT_SEMANTIC": "off"}, columns=None)
+
+    assert result.returncode == 2
+    assert f"PORT: cannot listen on port {port}" in result.stderr and "Traceback" not in result.stderr
