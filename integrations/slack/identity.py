@@ -40,8 +40,7 @@ class SlackIdentity(AsyncAuthorize):
             await self._wait_briefly()
         if self.found is not None:
             return AuthorizeResult.from_auth_test_response(bot_token=self.client.token, auth_test_response=self.found)
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
-                               bot_token=self.client.token)
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=self.client.token)
 
     async def check(self, timeout: float = START_SECONDS) -> str | None:
         """Ask auth.test now (at start); returns what is wrong, None when Slack answered."""
