@@ -34,10 +34,17 @@ def languages() -> list[str]:
     return sorted(p.stem for p in _LOCALES.glob("*.yaml"))
 
 
+# "{count|question|questions}": the singular when the value is 1, else the plural.
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+
+
 def t(lang: str, key: str, **values: object) -> str:
     """The text for key in lang (falling back to English), with values filled in."""
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANG)[key]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    text = _PLURAL.sub(lambda m: m[2] if values.get(m[1]) == 1 else m[3], text)
+    return text.format(**values)
 
 
 def detect_language(text: str, default: str = DEFAULT_LANG) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections import Counter
@@ -83,9 +84,15 @@ def run_dispatch_all(*, engine: Engine, notifiers: Mapping[str, Notifier], now: 
 
 
 def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
-                 limit: int = 100, lease: timedelta = DISPATCH_LEASE) -> DispatchResult:
-    """Deliver due outbox rows: claim in one transaction, deliver outside any, settle each alone."""
-    if not notifiers:
+                 limit: int = 100, lease: timedelta = DISPATCH_LEASE,
+                 stop: threading.Event | None = None) -> DispatchResult:
+    """Deliver due outbox rows: claim in one transaction, deliver outside any, settle each alone.
+
+    Once `stop` is set (the process is shutting down) the rows not yet delivered are
+    handed back at once, so a restarted or other worker takes them without waiting
+    for the lease.
+    """
+    if not notifiers or (stop is not None and stop.is_set()):
         return DispatchResult()
     with write_session(engine) as session:
         claimed = outbox.claim_due(session=session, now=now, worker=worker, lease=lease,
@@ -95,7 +102,7 @@ def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: date
     deadline = time.monotonic() + lease.total_seconds() / 2
     outcomes: Counter[str] = Counter()
     for index, message in enumerate(claimed):
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or (stop is not None and stop.is_set()):
             rest = [m.id for m in claimed[index:] if m.id is not None]
             with write_session(engine) as session:
                 outbox.release(session=session, message_ids=rest, worker=worker)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -31,8 +32,11 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 
 def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock: Clock,
                     worker: str | None = None, policy: NudgePolicy = NudgePolicy(), digest: str = "off",
-                    language: str = "en") -> BackgroundScheduler:
-    """Start a background scheduler with the dispatch, handover, nudge and prune jobs; returns it."""
+                    language: str = "en", stop: threading.Event | None = None) -> BackgroundScheduler:
+    """Start a background scheduler with the dispatch, handover, nudge and prune jobs; returns it.
+
+    Setting `stop` makes a dispatch run in progress hand back the rows it has not delivered.
+    """
     worker = worker or worker_id()
     # APScheduler logs every run at INFO: two lines a second of noise; errors still show.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
@@ -44,7 +48,7 @@ def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock:
     )
     jobs: dict[str, tuple[timedelta, Callable[[], Any]]] = {
         "dispatch": (DISPATCH_EVERY, lambda: run_dispatch(
-            engine=engine, notifiers=notifiers, now=clock(), worker=worker)),
+            engine=engine, notifiers=notifiers, now=clock(), worker=worker, stop=stop)),
         "handovers": (HANDOVERS_EVERY, lambda: run_handovers(engine=engine, now=clock(), policy=policy)),
         "prune": (PRUNE_EVERY, lambda: run_prune(engine=engine, now=clock())),
         "nudges": (NUDGES_EVERY, lambda: run_nudges(engine=engine, now=clock(), defaults=policy)),

@@ -6,15 +6,18 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.core import Bot
 from bot.settings import Settings, get_settings
 from store import migrate
+from store import people
 from store.db import make_engine, read_session
 from store.models import Topic
 
 _LOGGER = logging.getLogger(__name__)
 DEMO_FILE = Path(__file__).parent / "files" / "demo" / "org.yaml"
+DEMO_ADMIN = "grace@acme.test"  # the demo organisation's admin: who `pocbot chat` is in demo mode
 
 
 class StoreNotReady(RuntimeError):
@@ -25,11 +28,22 @@ def open_store(settings: Settings | None = None) -> Engine:
     """An engine on DATABASE_URL; SQLite is upgraded in place, others must be migrated."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
-    if not migrate.is_current(engine):
+    try:
+        current = migrate.is_current(engine)
+    except OperationalError as exc:
+        raise StoreNotReady(unreachable(engine, exc)) from None
+    if not current:
         if engine.dialect.name != "sqlite":
             raise StoreNotReady("The database schema is out of date: run `pocbot migrate` first.")
         migrate.upgrade(engine)
     return engine
+
+
+def unreachable(engine: Engine, exc: OperationalError) -> str:
+    """Which store could not be opened and why, in one or two lines (the password hidden)."""
+    reason = str(exc.orig or exc).strip().splitlines()[0]
+    where = engine.url.render_as_string(hide_password=True)
+    return f"DATABASE_URL: cannot open the database at {where}: {reason}"
 
 
 def make_engine_only(settings: Settings | None = None) -> Engine:
@@ -48,3 +62,10 @@ def make_bot(engine: Engine, settings: Settings | None = None) -> Bot:
 def store_is_empty(engine: Engine) -> bool:
     with read_session(engine) as session:
         return session.execute(select(Topic.id).limit(1)).first() is None
+
+
+def person_name(engine: Engine, email: str) -> str | None:
+    """The directory name of the person with that email, None when nobody has it."""
+    with read_session(engine) as session:
+        person = people.by_email(session=session, email=email)
+        return person.name if person else None

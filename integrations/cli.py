@@ -11,41 +11,48 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import OperationalError
 
 from bot.digest import check_config
 from bot.messages import Actor, Reply, ReplyKind
 from bot.render import render_text
-from bot.settings import get_settings
+from bot.settings import SettingsError, get_settings
 from integrations import bootstrap
 from integrations.console.chat import STYLE, run_chat, to_rich
 from store import migrate as store_migrate
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__)
-console = Console()
-errors = Console(stderr=True)
+# Locals in a traceback can hold tokens and secrets: never print them.
+app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__, pretty_exceptions_show_locals=False)
+# Piped output is for scripts and logs: lines are not wrapped at 80 columns there.
+console = Console(soft_wrap=not sys.stdout.isatty())
+errors = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _refuse(problem: str) -> typer.Exit:
+    """A configuration error: what is wrong on stderr, exit code 2, no traceback."""
+    errors.print(f"[red]{escape(problem)}[/]", highlight=False)
+    return typer.Exit(2)
 
 
 def _engine():  # type: ignore[no-untyped-def]
     try:
         return bootstrap.open_store()
     except bootstrap.StoreNotReady as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+        raise _refuse(str(exc)) from None
 
 
 @app.callback(invoke_without_command=True)
 def _main(ctx: typer.Context) -> None:
-    _setup_logging()
     try:  # a bad setting is named here, not met as a traceback later
+        _setup_logging()
         get_settings().nudge_policy()
         check_config(get_settings().digest, get_settings().timezone)
-    except ValueError as exc:
-        errors.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(2) from None
+    except (SettingsError, ValueError) as exc:
+        raise _refuse(str(exc)) from None
     if ctx.invoked_subcommand is None:
         ctx.invoke(chat)
 
@@ -57,17 +64,32 @@ def chat(
 ) -> None:
     """Chat with the bot in the terminal (loads the demo organisation into an empty store)."""
     engine = _engine()
-    if demo or bootstrap.store_is_empty(engine):
+    demo = demo or bootstrap.store_is_empty(engine)
+    if demo:
         from integrations.files.importing import import_file
 
         import_file(engine, bootstrap.DEMO_FILE, actor="demo", quiet=True)
         console.print("[dim]Demo organisation loaded: try `who is the POC for travel?`[/]")
-    actor = Actor(platform="console", user_id=as_email or "console", email=as_email or None)
+    email = as_email or (bootstrap.DEMO_ADMIN if demo else "")
+    console.print(f"[dim]{escape(_who_you_are(engine, email, picked=not as_email))}[/]")
+    actor = Actor(platform="console", user_id=email or "console", email=email or None)
     bot = bootstrap.make_bot(engine)
     mode = bot.understanding_mode()
     if "only" in mode:
         console.print(f"[dim]Questions are read by {escape(mode)}.[/]")
     run_chat(bot, actor, console)
+
+
+def _who_you_are(engine, email: str, picked: bool) -> str:  # type: ignore[no-untyped-def]
+    """The opening line that says whom the chat acts as, and how to act as someone else."""
+    name = bootstrap.person_name(engine, email) if email else None
+    if name and picked:
+        return f"You are {name} ({email}), the demo organisation's admin; `--as EMAIL` to be someone else."
+    if name:
+        return f"You are {name} ({email})."
+    outside = (f"{email} is not in the directory" if email else "You are not in the directory")
+    return (f"{outside}: lookups work, but to change the directory, ask a POC or see `mine`, "
+            "run `pocbot chat --as EMAIL` with a directory person's email.")
 
 
 @app.command()
@@ -123,12 +145,14 @@ def serve(
     try:
         check(settings)
     except ConfigError as exc:
-        errors.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+        raise _refuse(str(exc)) from None
     engine = _engine()
     if bootstrap.store_is_empty(engine):
         errors.print("[yellow]The directory is empty: load it with `pocbot import FILE`.[/]")
-    run(bootstrap.make_bot(engine, settings), settings, port or settings.port)
+    try:
+        run(bootstrap.make_bot(engine, settings), settings, port or settings.port)
+    except ConfigError as exc:
+        raise _refuse(str(exc)) from None
 
 
 @app.command()
@@ -144,8 +168,7 @@ def tick(
     try:
         now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
     except ValueError:
-        errors.print(f"[red]--at must be an ISO 8601 date or time, not {at!r}.[/]")
-        raise typer.Exit(2) from None
+        raise _refuse(f"--at must be an ISO 8601 date or time, not {at!r}.") from None
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     engine, settings = _engine(), get_settings()
     notifiers: dict = {"console": ConsoleNotifier(console)}
@@ -213,7 +236,10 @@ def eval_(
 def migrate() -> None:
     """Upgrade the database schema to the latest version."""
     engine = bootstrap.make_engine_only()
-    store_migrate.upgrade(engine)
+    try:
+        store_migrate.upgrade(engine)
+    except OperationalError as exc:
+        raise _refuse(bootstrap.unreachable(engine, exc)) from None
     console.print(f"Database is at revision {store_migrate.current_revision(engine)}.")
 
 

@@ -16,7 +16,12 @@ class Background:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str = "") -> None:
-        task = asyncio.get_running_loop().create_task(work, name=name or None)
+        self.keep(asyncio.get_running_loop().create_task(work, name=name or None))
+
+    def keep(self, task: asyncio.Task[Any], name: str = "") -> None:
+        """Track work already running (a request finished after its acknowledgement)."""
+        if name:
+            task.set_name(name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 

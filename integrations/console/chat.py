@@ -13,14 +13,15 @@ from bot.render import Style, render_text
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 _ITALIC = re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)")
 _CODE = re.compile(r"`([^`\n]+)`")
-STYLE = Style(escape=escape)
+# Replies are escaped whole in to_rich: the catalogue's own "[because …]" is text too, not markup.
+STYLE = Style()
 PROMPT = "[bold cyan]you[/] › "
 QUIT_WORDS = {"quit", "exit", ":q", "bye", "salir"}
 
 
 def to_rich(text: str) -> str:
-    """Turn the core's *bold*, _italic_ and `code` into rich markup (text is pre-escaped)."""
-    text = _BOLD.sub(r"[bold]\1[/bold]", text)
+    """Escape a rendered reply for rich, then turn its *bold*, _italic_ and `code` into markup."""
+    text = _BOLD.sub(r"[bold]\1[/bold]", escape(text))
     text = _ITALIC.sub(r"[italic]\1[/italic]", text)
     return _CODE.sub(r"[cyan]\1[/cyan]", text)
 

@@ -64,7 +64,7 @@ def run_import_command(engine: Engine, path: Path, people: Path | None, dry_run:
                 plan = import_file(engine, path, actor=f"import:{path.name}", people=people,
                                    progress=progress, quiet=quiet)
     except DirectoryFileError as exc:
-        err.print(f"[red]{path} has {len(exc.errors)} problem(s); nothing was imported:[/]")
+        err.print(f"[red]{path} has {len(exc.errors)} problem{'' if len(exc.errors) == 1 else 's'}; nothing was imported:[/]")
         for line in exc.errors:
             err.print(f"  • {line}", markup=False, highlight=False)
         return 1

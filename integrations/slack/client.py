@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 MAX_RETRIES = 3
 
 
-def make_client(token: str, base_url: str) -> AsyncWebClient:
+def make_client(token: str | None, base_url: str) -> AsyncWebClient:
     """slack-sdk retries only connection errors by default; 429 (Retry-After) and 5xx too."""
     base = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(

@@ -275,7 +275,7 @@ def test_two_clicks_at_once_settle_it_once(engine: Engine) -> None:
 def test_a_manager_sets_a_topics_own_nudges_and_asks_go_to_its_channel(bot: Bot) -> None:
     reply = said(bot, GRACE, "topic nudges People after 2h every 4h max 3 ask in channel")
     assert reply.note == "topic_nudges_set_channel", render_text(reply)
-    assert "after 2h" in render_text(reply) and "every 4h, 3 time(s)" in render_text(reply)
+    assert "after 2h" in render_text(reply) and "every 4h, 3 times" in render_text(reply)
     ask(bot, text="ask People where is the org chart?")
     inquiry = only_inquiry(bot.engine)
     assert (inquiry.platform, inquiry.conversation) == ("slack", "C0PEOPLE")

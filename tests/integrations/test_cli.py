@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import _free_port
+
 from integrations.bootstrap import DEMO_FILE as DEMO
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pocbot(*args: str, db: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "200", **(env or {})}
+def pocbot(*args: str, db: Path, stdin: str = "", env: dict[str, str] | None = None,
+           columns: str | None = "200") -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", **(env or {})}
+    environment.pop("COLUMNS", None)
+    if columns is not None:
+        environment["COLUMNS"] = columns
     return subprocess.run(
         [sys.executable, "-m", "integrations.cli", *args], input=stdin, capture_output=True,
         text=True, env=environment, cwd=db.parent, timeout=60,
@@ -187,3 +193,103 @@ def test_chat_names_an_unusable_setting_instead_of_a_traceback(tmp_path: Path):
 
     assert result.returncode == 2
     assert "POCBOT_NUDGE_AFTER" in result.stderr and "[red]soon" in result.stderr
+
+
+@pytest.mark.parametrize("variable, value, says", [
+    ("DATABASE_URL", "nonsense://nowhere", "must be a database URL"),
+    ("DATABASE_URL", "not a url", "must be a database URL"),
+    ("POCBOT_MAX_NUDGES", "abc", "must be a whole number, not 'abc'"),
+    ("POCBOT_MAX_NUDGES", "-1", "must be at least 0"),
+    ("POCBOT_LOG_LEVEL", "loud", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'loud'"),
+    ("PORT", "abc", "must be a whole number, not 'abc'"),
+    ("POCBOT_TEAMS_WITHOUT_AUTH", "maybe", "must be true or false"),
+    ("POCBOT_LANGUAGE", "fr", "must be one of en, es"),
+    ("SLACK_API_URL", "slack.com/api", "must be an http(s) URL"),
+    ("POCBOT_SHUTDOWN_SECONDS", "soon", "must be a number"),
+    ("POCBOT_MODEL_THREADS", "two", "must be a whole number"),
+    ("POCBOT_SEMANTIC", "sometimes", "must be true or false"),
+])
+@pytest.mark.parametrize("command", [("who", "travel"), ("serve",)])
+def test_a_bad_setting_is_one_line_naming_it_and_exit_code_2(tmp_path: Path, variable: str, value: str, says: str,
+                                                             command: tuple[str, ...]):
+    result = pocbot(*command, db=tmp_path / "s.db", env={variable: value}, columns=None)
+
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]  # one line, unwrapped
+    assert result.stderr.startswith(f"{variable}: ") and says in result.stderr
+    assert not (tmp_path / "s.db").exists()
+
+
+@pytest.mark.parametrize("command", [("who", "travel"), ("serve",), ("migrate",)])
+def test_an_unreachable_postgresql_is_named_without_a_traceback_or_its_password(tmp_path: Path,
+                                                                              command: tuple[str, ...]):
+    url = f"postgresql+psycopg://pocbot:hunter2@127.0.0.1:{_free_port()}/pocbot"
+
+    result = pocbot(*command, db=tmp_path / "s.db", env={"DATABASE_URL": url}, columns=None)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) <= 2 and lines[0].startswith("DATABASE_URL: cannot open the database at "), result.stderr
+    assert "127.0.0.1" in result.stderr and "hunter2" not in result.stderr + result.stdout
+
+
+def test_the_cli_shows_no_local_variables_in_a_traceback():
+    from integrations.cli import app
+
+    assert app.pretty_exceptions_show_locals is False
+
+
+def test_piped_output_is_not_wrapped_at_80_columns(demo_db: Path):
+    result = pocbot("who", "banana", db=demo_db, columns=None)
+
+    assert result.stdout.strip().startswith("Nothing in the directory covers “banana”")
+    assert len(result.stdout.strip().splitlines()) == 1 and len(result.stdout) > 80
+
+
+def test_help_in_chat_keeps_its_bracketed_parts(demo_db: Path):
+    result = pocbot("chat", "--as", "bob@acme.test", db=demo_db, stdin="help\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "[as backup] [from <date>] [because …]" in result.stdout
+    assert "stats [topic]" in result.stdout
+
+
+def test_chat_on_the_demo_without_as_acts_as_the_demo_admin_and_says_so(tmp_path: Path):
+    result = pocbot("chat", db=tmp_path / "new.db", stdin="topic alias Travel journeys\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "You are Grace Lopez (grace@acme.test), the demo organisation's admin; `--as EMAIL`" in result.stdout
+    assert "Travel can now also be found as “journeys”" in result.stdout
+
+
+@pytest.mark.parametrize("as_email, says", [
+    ((), "You are not in the directory: lookups work, but to change the directory"),
+    (("--as", "zed@nowhere.test"), "zed@nowhere.test is not in the directory: lookups work"),
+])
+def test_chat_as_someone_outside_the_directory_says_so_and_how_to_be_someone(demo_db: Path, as_email, says: str):
+    result = pocbot("chat", *as_email, db=demo_db, stdin="quit\n")
+
+    assert result.returncode == 0, result.stderr
+    assert says in result.stdout and "pocbot chat --as EMAIL" in result.stdout
+
+
+def test_an_import_with_one_problem_says_problem_not_problems(demo_db: Path, tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("topics:\n  - name: Travel\n    poc: zed@acme.test\n", encoding="utf-8")
+
+    result = pocbot("import", str(bad), db=demo_db)
+
+    assert result.returncode == 1 and "has 1 problem; nothing was imported" in result.stderr
+
+
+def test_serve_on_a_port_in_use_says_so_without_a_traceback(tmp_path: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = pocbot("serve", "--port", str(port), db=tmp_path / "s.db", env={"POCBOT_SEMANTIC": "off"}, columns=None)
+
+    assert result.returncode == 2
+    assert f"PORT: cannot listen on port {port}" in result.stderr and "Traceback" not in result.stderr
