@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Optional
 
-from sqlalchemy import LargeBinary, JSON, Column, Index, UniqueConstraint
+from sqlalchemy import LargeBinary, JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -92,10 +92,20 @@ class TopicTag(SQLModel, table=True):
     tag: str = Field(max_length=64, index=True)
 
 
+# The one open-ended primary row a topic may have (a scheduled handover's row included: it
+# ends the current one on its date). The same literal text in the model and migration 0009.
+OPEN_PRIMARY_SQL = "kind = 'primary' AND ends_at IS NULL"
+
+
 class Assignment(SQLModel, table=True):
     """One person's stint as primary or backup on a topic; ending one sets ends_at."""
 
-    __table_args__ = (Index("ix_assignment_topic_current", "topic_id", "ends_at"),)
+    __table_args__ = (
+        Index("ix_assignment_topic_current", "topic_id", "ends_at"),
+        # Two open primaries for a topic are impossible, whatever writers race.
+        Index("ux_assignment_open_primary", "topic_id", unique=True,
+              sqlite_where=text(OPEN_PRIMARY_SQL), postgresql_where=text(OPEN_PRIMARY_SQL)),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id")
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -244,7 +254,7 @@ class OutboxMessage(SQLModel, table=True):
 
 
 # Used only by the inquiry tables below.
-from sqlalchemy import Text, text  # noqa: E402
+from sqlalchemy import Text  # noqa: E402
 
 # States in which an inquiry still waits for its answer, and is nudged. Written out as
 # SQL once: the sweep's partial index and the sweep's own WHERE must carry the very same
