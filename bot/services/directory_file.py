@@ -6,6 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from bot.understanding.text import fold, topic_key
+from store import limits
+
 _LOGGER = logging.getLogger(__name__)
 
 # Shapes and lengths only (the store's column sizes); what values mean, such as a
@@ -13,7 +16,8 @@ _LOGGER = logging.getLogger(__name__)
 _RECORD_CONFIG = ConfigDict(
     extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True
 )
-_ITEM_LIMITS = {"aliases": 200, "tags": 64, "examples": 300}  # the column sizes
+_ITEM_LIMITS = {"aliases": limits.TOPIC_NAME, "tags": limits.TAG, "examples": limits.EXAMPLE}
+_KEYS = {"aliases": topic_key, "examples": fold}  # the key each one is stored with
 
 
 class DirectoryFileError(Exception):
@@ -28,12 +32,12 @@ class PersonRecord(BaseModel):
     """A person, keyed by email. Absent optional fields keep what the store already has."""
 
     model_config = _RECORD_CONFIG
-    email: str = Field(max_length=254)
-    name: str = Field(max_length=200)
-    slack_id: str | None = Field(default=None, max_length=32)
-    teams_id: str | None = Field(default=None, max_length=200)
-    timezone: str | None = Field(default=None, max_length=64)
-    role: str | None = Field(default=None, max_length=16)
+    email: str = Field(max_length=limits.EMAIL)
+    name: str = Field(max_length=limits.PERSON_NAME)
+    slack_id: str | None = Field(default=None, max_length=limits.SLACK_ID)
+    teams_id: str | None = Field(default=None, max_length=limits.TEAMS_ID)
+    timezone: str | None = Field(default=None, max_length=limits.TIMEZONE)
+    role: str | None = Field(default=None, max_length=limits.ROLE)
     line: int = Field(default=0, exclude=True)
 
     @field_validator("slack_id", "teams_id", "timezone", "role", mode="before")
@@ -51,13 +55,13 @@ class TopicRecord(BaseModel):
     """A topic, keyed by its normalised name. The file is the truth for all its fields."""
 
     model_config = _RECORD_CONFIG
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=limits.TOPIC_NAME)
     aliases: list[str] = Field(default_factory=list)
-    description: str = Field(default="", max_length=2000)
+    description: str = Field(default="", max_length=limits.DESCRIPTION)
     tags: list[str] = Field(default_factory=list)
-    parent: str | None = Field(default=None, max_length=200)
-    channel: str | None = Field(default=None, max_length=80)
-    poc: str | None = Field(default=None, max_length=254)
+    parent: str | None = Field(default=None, max_length=limits.TOPIC_NAME)
+    channel: str | None = Field(default=None, max_length=limits.CHANNEL)
+    poc: str | None = Field(default=None, max_length=limits.EMAIL)
     backups: list[str] = Field(default_factory=list)
     managers: list[str] = Field(default_factory=list)  # emails; may change it and its subtopics
     examples: list[str] = Field(default_factory=list)  # phrasings that mean it (teach)
@@ -82,10 +86,19 @@ class TopicRecord(BaseModel):
     @field_validator("aliases", "tags", "examples", mode="after")
     @classmethod
     def _check_lengths(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        limit = _ITEM_LIMITS[info.field_name or ""]
-        too_long = [item for item in value if len(item) > limit]
+        name = info.field_name or ""
+        limit = _ITEM_LIMITS[name]
+        too_long = [item for item in value if not limits.fits(item, _KEYS.get(name, str)(item), limit)]
         if too_long:
             raise ValueError(f"'{too_long[0][:40]}' is longer than {limit} characters")
+        return value
+
+    @field_validator("name", "parent", mode="after")
+    @classmethod
+    def _check_key(cls, value: str | None) -> str | None:
+        # Within the limit as written, yet its key (as stored) may not be: "ß" folds to "ss".
+        if value and not limits.fits(value, topic_key(value), limits.TOPIC_NAME):
+            raise ValueError(f"longer than {limits.TOPIC_NAME} characters once folded")
         return value
 
     @field_validator("parent", "channel", "poc", mode="before")
