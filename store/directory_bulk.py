@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -13,6 +14,8 @@ from sqlmodel import Session
 from store.bulk import chunks, insert_rows
 from store.directory import Current, current_assignments
 from store.models import Person, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
+from store.outbox import as_utc
+from store.schedule import pending_changes
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ class DirectorySnapshot:
     current: dict[int, Current]  # topic id -> current holders
     managers: dict[int, list[int]] = field(default_factory=dict)  # topic id -> person ids
     examples: dict[int, list[str]] = field(default_factory=dict)  # topic id -> taught phrasings
+    # topic id -> changes still to come: (when, "primary" | "backup_add", person id), in order
+    scheduled: dict[int, list[tuple[datetime, str, int]]] = field(default_factory=dict)
     email_of: dict[int, str] = field(init=False)
     topic_by_id: dict[int, TopicRow] = field(init=False)
     alias_owner: dict[str, int] = field(init=False)  # alias key -> topic id
@@ -60,8 +65,11 @@ class DirectorySnapshot:
         self.alias_owner = {key: tid for tid, pairs in self.aliases.items() for _, key in pairs}
 
 
-def load_snapshot(*, session: Session) -> DirectorySnapshot:
-    """Read people, topics (removed ones too), aliases, tags, current holders and managers."""
+def load_snapshot(*, session: Session, now: datetime | None = None) -> DirectorySnapshot:
+    """Read people, topics (removed ones too), aliases, tags, holders and managers.
+
+    With `now`, the holders are those of that moment and `scheduled` the changes still to
+    come; without, the open-ended rows (a scheduled handover's person already)."""
     people_query = select(Person.id, Person.email, Person.name, Person.slack_id,
                           Person.teams_id, Person.timezone, Person.role)
     people: dict[str, PersonRow] = {}
@@ -80,7 +88,8 @@ def load_snapshot(*, session: Session) -> DirectorySnapshot:
     tag_query = select(TopicTag.topic_id, TopicTag.tag).order_by(TopicTag.id)
     for topic_id, tag in session.execute(tag_query):
         tags.setdefault(topic_id, []).append(tag)
-    current = current_assignments(session=session)
+    current = current_assignments(session=session, at=as_utc(now) if now else None)
+    scheduled = pending_changes(session=session, after=now) if now else {}
     managers: dict[int, list[int]] = {}
     manager_query = select(TopicManager.topic_id, TopicManager.person_id).order_by(TopicManager.id)
     for topic_id, person_id in session.execute(manager_query):
@@ -90,7 +99,7 @@ def load_snapshot(*, session: Session) -> DirectorySnapshot:
     picks = select(TopicExample.topic_id, TopicExample.text).where(TopicExample.source != "picked")
     for topic_id, text in session.execute(picks.order_by(TopicExample.id)):
         examples.setdefault(topic_id, []).append(text)
-    return DirectorySnapshot(people, topics, aliases, tags, current, managers, examples)
+    return DirectorySnapshot(people, topics, aliases, tags, current, managers, examples, scheduled)
 
 
 def insert_people(*, session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, time, timezone
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationInfo, field_serializer, field_validator,
+                      model_validator)
 
 from bot.understanding.text import fold, topic_key
 from store import limits
@@ -51,6 +53,65 @@ class PersonRecord(BaseModel):
         return value.lower()
 
 
+class ScheduledRecord(BaseModel):
+    """A change still to come: from `at`, `poc` holds the topic, or `backup` joins its backups.
+
+    In YAML a mapping ({at: 2030-03-01T09:00:00+00:00, poc: bob@acme.test}); in a CSV cell
+    (and in dry runs) the text "2030-03-01T09:00:00+00:00 poc bob@acme.test". A date alone
+    means its midnight UTC, and so does a time without an offset.
+    """
+
+    model_config = _RECORD_CONFIG
+    at: datetime
+    poc: str | None = Field(default=None, max_length=limits.EMAIL)
+    backup: str | None = Field(default=None, max_length=limits.EMAIL)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        when, _, rest = value.strip().partition(" ")
+        kind, _, email = rest.strip().partition(" ")
+        if kind not in ("poc", "backup") or not email.strip():
+            raise ValueError(f"'{value[:60]}' is not '<date-time> poc <email>' or '<date-time> backup <email>'")
+        return {"at": when, kind: email.strip()}
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _day_is_midnight(cls, value: Any) -> Any:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime.combine(value, time(), timezone.utc)
+        return value
+
+    @field_validator("at", mode="after")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+    @field_validator("poc", "backup", mode="after")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return value.lower() if value else value
+
+    @model_validator(mode="after")
+    def _one_change(self) -> "ScheduledRecord":
+        if (self.poc is None) == (self.backup is None):
+            raise ValueError("give either a poc or a backup")
+        return self
+
+    @property
+    def email(self) -> str:
+        return self.poc or self.backup or ""
+
+    @property
+    def kind(self) -> str:
+        return "poc" if self.poc else "backup"
+
+    def text(self) -> str:
+        return f"{self.at.isoformat()} {self.kind} {self.email}"
+
+
 class TopicRecord(BaseModel):
     """A topic, keyed by its normalised name. The file is the truth for all its fields."""
 
@@ -65,7 +126,17 @@ class TopicRecord(BaseModel):
     backups: list[str] = Field(default_factory=list)
     managers: list[str] = Field(default_factory=list)  # emails; may change it and its subtopics
     examples: list[str] = Field(default_factory=list)  # phrasings that mean it (teach)
+    scheduled: list[ScheduledRecord] = Field(default_factory=list)  # changes to come, by date
     line: int = Field(default=0, exclude=True)
+
+    @field_validator("scheduled", mode="before")
+    @classmethod
+    def _no_schedule_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_serializer("scheduled")
+    def _compact_schedule(self, value: list[ScheduledRecord]) -> list[dict[str, Any]]:
+        return [item.model_dump(exclude_none=True) for item in value]
 
     @field_validator("aliases", "tags", "backups", "managers", "examples", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,7 +31,7 @@ class TopicKeys(dict[str, str]):
 
 
 def validate(data: DirectoryFile, snapshot: DirectorySnapshot,
-             key_of: TopicKeys | None = None) -> list[str]:
+             key_of: TopicKeys | None = None, now: datetime | None = None) -> list[str]:
     """Every problem with the file, each prefixed with where it is; [] when it can be applied.
 
     Names and aliases share one space of keys (`topic_key`): a key may belong to one
@@ -44,6 +45,7 @@ def validate(data: DirectoryFile, snapshot: DirectorySnapshot,
         where = f"{data.topics_origin} {topic.line}: topic '{topic.name}'"
         problems = _reference_problems(topic, listed, known, snapshot, key_of)
         errors.extend(f"{where}: {p}" for p in problems)
+        errors.extend(f"{where}: {p}" for p in _schedule_problems(topic, known, now))
     errors.extend(_alias_errors(data, snapshot, listed, key_of))
     errors.extend(_cycle_errors(data, snapshot, listed, key_of))
     return errors
@@ -133,6 +135,17 @@ def _reference_problems(topic: TopicRecord, listed: dict[str, TopicRecord], know
         elif email in managers:
             yield f"manager '{email}' is listed twice"
         managers.add(email)
+
+
+def _schedule_problems(topic: TopicRecord, known: set[str], now: datetime | None) -> Iterator[str]:
+    handovers = [s for s in topic.scheduled if s.poc]
+    if len(handovers) > 1:
+        yield "only one POC handover can be scheduled at a time (as in chat)"
+    for item in topic.scheduled:
+        if item.email not in known:
+            yield f"unknown person '{item.email}' in scheduled"
+        if now is not None and item.at <= now:
+            yield f"scheduled change '{item.text()}' is not in the future: set poc or backups instead"
 
 
 def _store_claims(snapshot: DirectorySnapshot,

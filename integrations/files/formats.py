@@ -24,7 +24,7 @@ def load_directory_file(path: Path, people_path: Path | None = None) -> Director
 
     YAML holds `people:` and `topics:` lists of mappings (see demo/org.yaml); errors
     name the line each record starts on. CSV holds one topic a row under the header
-    `name,aliases,description,tags,parent,channel,poc,backups,managers` (any order; only
+    `name,aliases,description,tags,parent,channel,poc,backups,managers,examples,scheduled` (any order; only
     `name` is required), lists separated by `;`, blank cells meaning absent; errors
     name the row, the header being row 1. Its people go in a second CSV with the
     header `email,name,slack_id,teams_id,timezone,role` (`email` and `name` required):
@@ -103,6 +103,8 @@ def dump_directory_file(data: DirectoryFile, path: Path) -> None:
     if suffix in _YAML:
         yaml_file.write_yaml([_compact(p) for p in people], [_compact(t) for t in topics], path)
     elif suffix == ".csv":
+        for record, topic in zip(topics, data.topics):  # a cell holds each change as one text
+            record["scheduled"] = [item.text() for item in topic.scheduled]
         unfit = [item for record in topics for item in csv_file.list_items_with_separator(record)]
         if unfit:
             raise DirectoryFileError([f"'{item}' contains ';', which a CSV list cannot hold: "

@@ -74,7 +74,7 @@ def run_import_command(engine: Engine, path: Path, people: Path | None, dry_run:
 
 def export_file(engine: Engine, path: Path) -> None:
     with read_session(engine) as session:
-        data = export_directory(session)
+        data = export_directory(session, datetime.now(timezone.utc))
     dump_directory_file(data, path)
 
 

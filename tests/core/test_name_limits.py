@@ -58,7 +58,7 @@ def test_a_name_at_the_limit_is_kept_whole_with_its_spaces_trimmed_and_exports_b
     assert names(chat.engine) == [LONGEST]
     with read_session(chat.engine) as session:
         aliases = list(session.execute(select(TopicAlias.alias).where(TopicAlias.alias.like("Quarterly%"))).scalars())
-        exported = export_directory(session)
+        exported = export_directory(session, NOW)
     assert aliases == [LONGEST[:-1] + "z"]
     dump_directory_file(exported, tmp_path / "org.yaml")
     with read_session(chat.engine) as session:

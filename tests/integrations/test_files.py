@@ -109,7 +109,7 @@ def test_shape_errors_in_yaml_are_all_reported_together_with_their_lines(tmp_pat
         "line 1: unknown section 'teams' (allowed: people, topics)",
         "topics item 5: must be a mapping of fields, not 'just a string'",
         "line 12: topic 'Payments': unknown field 'owner' (allowed: name, aliases, description, "
-        "tags, parent, channel, poc, backups, managers, examples)",
+        "tags, parent, channel, poc, backups, managers, examples, scheduled)",
         "line 20: topic 'Tax': field 'aliases': Input should be a valid list",
         "line 22: topic: missing field 'name'",
     ]
@@ -181,7 +181,7 @@ def test_an_unknown_csv_column_is_named_with_the_allowed_ones(tmp_path: Path) ->
 
     assert errors_of(write(tmp_path / "org.csv", text)) == [
         "row 1: unknown column 'owner' (allowed: name, aliases, description, tags, parent, "
-        "channel, poc, backups, managers, examples)"]
+        "channel, poc, backups, managers, examples, scheduled)"]
 
 
 def test_malformed_csv_is_reported_with_its_row(tmp_path: Path) -> None:
