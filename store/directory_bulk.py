@@ -48,7 +48,7 @@ class DirectorySnapshot:
 
     people: dict[str, PersonRow]
     topics: dict[str, TopicRow]
-    aliases: dict[int, list[tuple[str, str]]]  # topic id -> (alias, key), oldest first
+    aliases: dict[int, list[tuple[str, str]]]  # topic id -> (alias or other spelling, key), oldest first
     tags: dict[int, list[str]]  # topic id -> tags, oldest first
     current: dict[int, Current]  # topic id -> current holders
     managers: dict[int, list[int]] = field(default_factory=dict)  # topic id -> person ids
@@ -81,9 +81,10 @@ def load_snapshot(*, session: Session, now: datetime | None = None) -> Directory
     topics = {row[1]: TopicRow(*row[:6], removed=row[6] is not None)
               for row in session.execute(topic_query)}
     aliases: dict[int, list[tuple[str, str]]] = {}
-    alias_query = select(TopicAlias.topic_id, TopicAlias.alias, TopicAlias.key)
-    for topic_id, alias, key in session.execute(alias_query.order_by(TopicAlias.id)):
-        aliases.setdefault(topic_id, []).append((alias, key))
+    alias_query = select(TopicAlias.topic_id, TopicAlias.alias, TopicAlias.key, TopicAlias.spellings)
+    for topic_id, alias, key, spellings in session.execute(alias_query.order_by(TopicAlias.id)):
+        # Each other spelling of the key is listed beside it, as the file wrote it.
+        aliases.setdefault(topic_id, []).extend((spelling, key) for spelling in [alias, *(spellings or [])])
     tags: dict[int, list[str]] = {}
     tag_query = select(TopicTag.topic_id, TopicTag.tag).order_by(TopicTag.id)
     for topic_id, tag in session.execute(tag_query):

@@ -60,6 +60,10 @@ class TopicAlias(SQLModel, table=True):
     topic_id: int = Field(foreign_key="topic.id", index=True)
     alias: str = Field(max_length=limits.TOPIC_NAME)
     key: str = Field(max_length=limits.TOPIC_NAME, unique=True)
+    # Other spellings of the same key, as a file wrote them ("laptops" beside "laptop"):
+    # one alias, one key, each spelling exported back as written.
+    spellings: list[str] = Field(default_factory=list,
+                                 sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class TopicExample(SQLModel, table=True):

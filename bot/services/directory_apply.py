@@ -113,8 +113,8 @@ def _apply_topics(session: Session, writer: DirectoryWriter, batch: Sequence[Cha
     updated = [(c, _topic_columns(c.after)) for c in batch if c.action == "topic.update"]
     update_rows(session=session, model=Topic,
                 rows=[{"id": ids[c.key], **columns} for c, columns in updated if columns])
-    aliases = [{"topic_id": ids[c.key], "alias": alias, "key": plan.key_of(alias)}
-               for c in batch for alias in c.after.get("aliases", [])]
+    aliases = [{"topic_id": ids[c.key], "alias": spellings[0], "key": key, "spellings": spellings[1:]}
+               for c in batch for key, spellings in _by_key(c.after.get("aliases", []), plan).items()]
     tags = [{"topic_id": ids[c.key], "tag": tag} for c in batch for tag in c.after.get("tags", [])]
     insert_rows(session=session, model=TopicAlias, rows=aliases)
     insert_rows(session=session, model=TopicTag, rows=tags)
@@ -129,6 +129,14 @@ def _apply_topics(session: Session, writer: DirectoryWriter, batch: Sequence[Cha
         writer.audit(change.action, topic_id=ids[change.key], before=change.before or None,
                      after=change.after)
     return ids
+
+
+def _by_key(aliases: list[str], plan: ImportPlan) -> dict[str, list[str]]:
+    """Spellings by key: "laptop" and "laptops" are one alias row that keeps both."""
+    found: dict[str, list[str]] = {}
+    for alias in aliases:
+        found.setdefault(plan.key_of(alias), []).append(alias)
+    return found
 
 
 def _topic_columns(after: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, time, timezone
 from typing import Any
 
@@ -22,6 +23,22 @@ _ITEM_LIMITS = {"aliases": limits.TOPIC_NAME, "tags": limits.TAG, "examples": li
 _KEYS = {"aliases": topic_key, "examples": fold}  # the key each one is stored with
 
 
+_WHERE = re.compile(r"^(?P<origin>\D*?) ?(?P<number>\d+): ")
+
+
+def in_file_order(errors: list[str]) -> list[str]:
+    """Problems by the line (or row) they name, each file's together; ones without a line first."""
+    origins: dict[str, int] = {}
+
+    def place(error: str) -> tuple[int, int]:
+        found = _WHERE.match(error)
+        if found is None:
+            return (-1, 0)
+        return (origins.setdefault(found["origin"], len(origins)), int(found["number"]))
+
+    return sorted(errors, key=place)
+
+
 class DirectoryFileError(Exception):
     """A directory file that cannot be imported; `errors` lists every problem found."""
 
@@ -30,7 +47,19 @@ class DirectoryFileError(Exception):
         self.errors = errors
 
 
-class PersonRecord(BaseModel):
+class _Located(BaseModel):
+    """Where a record is in its file: its line (or row), and in YAML each field's line
+    and its list items' lines, so a problem names the line of the field at fault."""
+
+    line: int = Field(default=0, exclude=True)
+    field_lines: dict[str, tuple[int, list[int]]] = Field(default_factory=dict, exclude=True)
+
+    def line_of(self, name: str, index: int | None = None) -> int:
+        line, items = self.field_lines.get(name, (self.line, []))
+        return items[index] if index is not None and index < len(items) else line
+
+
+class PersonRecord(_Located):
     """A person, keyed by email. Absent optional fields keep what the store already has."""
 
     model_config = _RECORD_CONFIG
@@ -40,7 +69,6 @@ class PersonRecord(BaseModel):
     teams_id: str | None = Field(default=None, max_length=limits.TEAMS_ID)
     timezone: str | None = Field(default=None, max_length=limits.TIMEZONE)
     role: str | None = Field(default=None, max_length=limits.ROLE)
-    line: int = Field(default=0, exclude=True)
 
     @field_validator("slack_id", "teams_id", "timezone", "role", mode="before")
     @classmethod
@@ -112,7 +140,7 @@ class ScheduledRecord(BaseModel):
         return f"{self.at.isoformat()} {self.kind} {self.email}"
 
 
-class TopicRecord(BaseModel):
+class TopicRecord(_Located):
     """A topic, keyed by its normalised name. The file is the truth for all its fields."""
 
     model_config = _RECORD_CONFIG
@@ -127,7 +155,6 @@ class TopicRecord(BaseModel):
     managers: list[str] = Field(default_factory=list)  # emails; may change it and its subtopics
     examples: list[str] = Field(default_factory=list)  # phrasings that mean it (teach)
     scheduled: list[ScheduledRecord] = Field(default_factory=list)  # changes to come, by date
-    line: int = Field(default=0, exclude=True)
 
     @field_validator("scheduled", mode="before")
     @classmethod

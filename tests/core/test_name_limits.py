@@ -75,5 +75,5 @@ def test_a_file_with_a_name_over_the_limit_is_refused_at_its_line(tmp_path: Path
 
     assert raised.value.errors == [
         f"line 3: topic '{TOO_LONG}': field 'name': String should have at most {limits.TOPIC_NAME} characters",
-        f"line 4: topic 'Fees': field 'aliases': '{'ß' * 40}' is longer than {limits.TOPIC_NAME} characters",
+        f"line 5: topic 'Fees': field 'aliases': '{'ß' * 40}' is longer than {limits.TOPIC_NAME} characters",
     ]

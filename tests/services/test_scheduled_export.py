@@ -111,7 +111,7 @@ def test_a_file_that_changes_todays_poc_keeps_a_schedule_it_does_not_mention(cha
     assert backups(chat, "legal", at=BACKUP_FROM) == ["luis@acme.test", "dan@acme.test"]
 
 
-def test_a_scheduled_change_in_the_past_or_for_an_unknown_person_is_refused_at_its_topic(
+def test_a_scheduled_change_in_the_past_or_for_an_unknown_person_is_refused_at_its_line(
     chat: Chat, tmp_path: Path,
 ) -> None:
     path = tmp_path / "org.yaml"
@@ -123,9 +123,9 @@ def test_a_scheduled_change_in_the_past_or_for_an_unknown_person_is_refused_at_i
         plan = plan_import(session, load_directory_file(path), now=NOW)
 
     assert plan.errors == [
-        "line 2: topic 'Legal': scheduled change '2030-03-01T00:00:00+00:00 poc kate@acme.test' is not in the "
+        "line 5: topic 'Legal': scheduled change '2030-03-01T00:00:00+00:00 poc kate@acme.test' is not in the "
         "future: set poc or backups instead",
-        "line 2: topic 'Legal': unknown person 'zed@acme.test' in scheduled",
+        "line 6: topic 'Legal': unknown person 'zed@acme.test' in scheduled",
     ]
     with pytest.raises(DirectoryFileError):
         apply_import(chat.engine, load_directory_file(path), actor="import", now=NOW)

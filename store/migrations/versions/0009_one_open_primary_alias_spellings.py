@@ -1,10 +1,13 @@
-"""at most one open primary assignment per topic
+"""at most one open primary assignment per topic; other spellings of an alias
 
 A database written before this revision may already hold two open-ended primary rows
 for a topic (concurrent assigns). Each such topic keeps its newest row (latest start,
 then highest id) as its POC; the older ones are closed as of the newest one's start, as
 the later handover would have closed them, and each closing is logged. Then a partial
 unique index makes a second open primary impossible.
+
+topic_alias.spellings keeps the other spellings a file gives for one alias key
+("laptop" and "laptops"): existing aliases have none.
 
 Revision ID: 0009
 Revises: 0008
@@ -29,9 +32,12 @@ def upgrade() -> None:
     _close_older_open_primaries()
     op.create_index('ux_assignment_open_primary', 'assignment', ['topic_id'], unique=True,
                     sqlite_where=sa.text(_OPEN_PRIMARY), postgresql_where=sa.text(_OPEN_PRIMARY))
+    op.add_column('topic_alias', sa.Column('spellings', sa.JSON(), nullable=False, server_default='[]'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('topic_alias', schema=None) as batch_op:
+        batch_op.drop_column('spellings')
     op.drop_index('ux_assignment_open_primary', table_name='assignment')
 
 
