@@ -72,14 +72,15 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: str, reason: str,
     for change in schedules:  # before today's changes: the rows to come end today's holders
         if change.key in snapshot.topics:
             cancel_pending(session=session, topic_id=topic_ids[change.key], now=plan.now)
-    for batch in batches.of([c for c in kinds["assignment"] if c not in schedules], writer):
+    for batch in batches.of([c for c in kinds["assignment"] if c.action != "assignment.scheduled"], writer):
         for change in batch:
             _apply_assignment(writer, change, topic_ids[change.key], person_ids,
                               snapshot.current.get(topic_ids[change.key], Current()))
-    writer.flush()
-    for change in schedules:
-        for item in change.after["scheduled"]:
-            _schedule(session, writer, topic_ids[change.key], ScheduledRecord.model_validate(item), person_ids, plan)
+    for batch in batches.of(schedules, writer):  # after today's changes: they start from today's holders
+        for change in batch:
+            for item in change.after["scheduled"]:
+                _schedule(session, writer, topic_ids[change.key], ScheduledRecord.model_validate(item),
+                          person_ids, plan)
 
 
 def _person_columns(after: dict[str, Any]) -> dict[str, Any]:
