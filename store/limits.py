@@ -8,6 +8,8 @@ text ("ß" becomes "ss"), so both the text and its key must fit.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 TOPIC_NAME = 200  # a topic's name, an alias, a parent named in a file; and their keys
 DESCRIPTION = 2000
 CHANNEL = 80
@@ -22,6 +24,9 @@ ROLE = 16
 REASON = 500
 
 
-def fits(text: str, key: str, limit: int) -> bool:
-    """Whether a text and the key made from it both fit their columns."""
-    return len(text) <= limit and len(key) <= limit
+def fits(text: str, limit: int, key: Callable[[str], str] | None = None) -> bool:
+    """Whether a text, and the key `key` makes from it, both fit their columns."""
+    if len(text) > limit:
+        return False
+    # Folding never lengthens ASCII text: its key need not be made to know it fits.
+    return key is None or text.isascii() or len(key(text)) <= limit

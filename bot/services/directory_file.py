@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationInfo, field_serializer, field_validator,
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_serializer, field_validator,
                       model_validator)
 
 from bot.understanding.text import fold, topic_key
@@ -52,10 +52,15 @@ class _Located(BaseModel):
     and its list items' lines, so a problem names the line of the field at fault."""
 
     line: int = Field(default=0, exclude=True)
-    field_lines: dict[str, tuple[int, list[int]]] = Field(default_factory=dict, exclude=True)
+    # Not a field: set after validation (validating it costs more than the record itself).
+    _field_lines: dict[str, tuple[int, list[int]]] = PrivateAttr(default_factory=dict)
+
+    def located(self, field_lines: dict[str, tuple[int, list[int]]]) -> "_Located":
+        self._field_lines = field_lines
+        return self
 
     def line_of(self, name: str, index: int | None = None) -> int:
-        line, items = self.field_lines.get(name, (self.line, []))
+        line, items = self._field_lines.get(name, (self.line, []))
         return items[index] if index is not None and index < len(items) else line
 
 
@@ -186,7 +191,7 @@ class TopicRecord(_Located):
     def _check_lengths(cls, value: list[str], info: ValidationInfo) -> list[str]:
         name = info.field_name or ""
         limit = _ITEM_LIMITS[name]
-        too_long = [item for item in value if not limits.fits(item, _KEYS.get(name, str)(item), limit)]
+        too_long = [item for item in value if not limits.fits(item, limit, _KEYS.get(name))]
         if too_long:
             raise ValueError(f"'{too_long[0][:40]}' is longer than {limit} characters")
         return value
@@ -195,7 +200,7 @@ class TopicRecord(_Located):
     @classmethod
     def _check_key(cls, value: str | None) -> str | None:
         # Within the limit as written, yet its key (as stored) may not be: "ß" folds to "ss".
-        if value and not limits.fits(value, topic_key(value), limits.TOPIC_NAME):
+        if value and not limits.fits(value, limits.TOPIC_NAME, topic_key):
             raise ValueError(f"longer than {limits.TOPIC_NAME} characters once folded")
         return value
 

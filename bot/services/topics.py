@@ -178,7 +178,7 @@ def _policy_reply(ctx: Context, row: TopicPolicy, topic: str) -> Reply:
 
 def _too_long(ctx: Context, name: str) -> Reply | None:
     """Refused rather than cut: a cut name would not match the file it is exported to."""
-    if fits(name, topic_key(name), limits.TOPIC_NAME):
+    if fits(name, limits.TOPIC_NAME, topic_key):
         return None
     return invalid(ctx, "name_too_long", length=max(len(name), len(topic_key(name))), limit=limits.TOPIC_NAME)
 

@@ -82,12 +82,12 @@ def _record(model: type[BaseModel], raw: dict[str, Any], line: int, origin: str,
         at = items[index] if isinstance(index, int) and index < len(items) else found
         return f"{origin} {at}: {what}"
 
-    fields = [name for name in model.model_fields if name not in ("line", FIELD_LINES)]
+    fields = [name for name in model.model_fields if name != "line"]
     unknown = [key for key in raw if key not in fields]
     errors.extend(f"{where(key)}: unknown field '{key}' (allowed: {', '.join(fields)})"
                   for key in unknown)
     try:
-        record = model.model_validate({**raw, "line": line, FIELD_LINES: lines})
+        record = model.model_validate({**raw, "line": line}).located(lines)
     except ValidationError as exc:
         errors.extend(f"{where(*error['loc'][:2])}: {_message(error)}" for error in exc.errors()
                       if error["type"] != "extra_forbidden")
