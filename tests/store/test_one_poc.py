@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -42,7 +43,7 @@ def open_primaries(engine: Engine, topic_id: int) -> list[int]:
         return list(session.execute(query).scalars())
 
 
-def ticking() -> callable:
+def ticking() -> Callable[[], datetime]:
     """A clock that moves like the real one, from NOW: time is an input, yet it runs."""
     started = time.monotonic()
     return lambda: NOW + timedelta(seconds=time.monotonic() - started)
@@ -52,7 +53,7 @@ def second_engine(engine: Engine) -> Engine:
     return make_engine(engine.url.render_as_string(hide_password=False))
 
 
-def at_once(*jobs) -> list[Reply]:
+def at_once(*jobs: Callable[[], Reply]) -> list[Reply]:
     """Run each job in its own thread, released together; their replies in job order."""
     barrier, replies = threading.Barrier(len(jobs)), [None] * len(jobs)
 
@@ -79,7 +80,7 @@ def test_two_admins_on_two_replicas_racing_leave_exactly_one_poc_and_both_replie
         for _ in range(25):
             mine, theirs = [h for h in HOLDERS if h != holder]
 
-            def job(bot: Bot, admin: str, person: str):
+            def job(bot: Bot, admin: str, person: str) -> Callable[[], Reply]:
                 actor = Actor("console", admin, email=admin)
                 return lambda: bot.handle(Request(f"assign payments {person}", actor))
 
