@@ -243,7 +243,7 @@ class Bot:
             ctx = Context(
                 actor=actor, person=people.person_of(actor, session=session), lang=lang,
                 now=self.clock(), channel=channel, snapshot=snapshot, admins=self.admins,
-                managers_manage_all=self.managers_manage_all, policy=self.nudge_policy,
+                managers_manage_all=self.managers_manage_all, policy=self.nudge_policy, clock=self.clock,
             )
             if writes and ctx.person is not None and actor.platform in CHAT:
                 person_store.note_platforms(session=session, last={ctx.person.id: actor.platform})

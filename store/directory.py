@@ -66,6 +66,13 @@ def current_assignments(
     return found
 
 
+def open_primary_start(*, session: Session, topic_id: int) -> datetime | None:
+    """When the topic's open-ended primary row starts (None when it has none)."""
+    query = select(Assignment.starts_at).where(
+        Assignment.topic_id == topic_id, Assignment.kind == AssignmentKind.primary, Assignment.ends_at.is_(None))
+    return session.execute(query).scalar()
+
+
 class DirectoryWriter:
     """Stages assignment and audit rows so that many changes cost a few statements.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -13,6 +14,8 @@ from sqlmodel import Session
 from store.bulk import chunks, insert_rows
 from store.directory import Current, current_assignments
 from store.models import Person, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
+from store.outbox import as_utc
+from store.schedule import pending_changes
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,11 +48,13 @@ class DirectorySnapshot:
 
     people: dict[str, PersonRow]
     topics: dict[str, TopicRow]
-    aliases: dict[int, list[tuple[str, str]]]  # topic id -> (alias, key), oldest first
+    aliases: dict[int, list[tuple[str, str]]]  # topic id -> (alias or other spelling, key), oldest first
     tags: dict[int, list[str]]  # topic id -> tags, oldest first
     current: dict[int, Current]  # topic id -> current holders
     managers: dict[int, list[int]] = field(default_factory=dict)  # topic id -> person ids
     examples: dict[int, list[str]] = field(default_factory=dict)  # topic id -> taught phrasings
+    # topic id -> changes still to come: (when, "primary" | "backup_add", person id), in order
+    scheduled: dict[int, list[tuple[datetime, str, int]]] = field(default_factory=dict)
     email_of: dict[int, str] = field(init=False)
     topic_by_id: dict[int, TopicRow] = field(init=False)
     alias_owner: dict[str, int] = field(init=False)  # alias key -> topic id
@@ -60,8 +65,11 @@ class DirectorySnapshot:
         self.alias_owner = {key: tid for tid, pairs in self.aliases.items() for _, key in pairs}
 
 
-def load_snapshot(*, session: Session) -> DirectorySnapshot:
-    """Read people, topics (removed ones too), aliases, tags, current holders and managers."""
+def load_snapshot(*, session: Session, now: datetime | None = None) -> DirectorySnapshot:
+    """Read people, topics (removed ones too), aliases, tags, holders and managers.
+
+    With `now`, the holders are those of that moment and `scheduled` the changes still to
+    come; without, the open-ended rows (a scheduled handover's person already)."""
     people_query = select(Person.id, Person.email, Person.name, Person.slack_id,
                           Person.teams_id, Person.timezone, Person.role)
     people: dict[str, PersonRow] = {}
@@ -73,14 +81,16 @@ def load_snapshot(*, session: Session) -> DirectorySnapshot:
     topics = {row[1]: TopicRow(*row[:6], removed=row[6] is not None)
               for row in session.execute(topic_query)}
     aliases: dict[int, list[tuple[str, str]]] = {}
-    alias_query = select(TopicAlias.topic_id, TopicAlias.alias, TopicAlias.key)
-    for topic_id, alias, key in session.execute(alias_query.order_by(TopicAlias.id)):
-        aliases.setdefault(topic_id, []).append((alias, key))
+    alias_query = select(TopicAlias.topic_id, TopicAlias.alias, TopicAlias.key, TopicAlias.spellings)
+    for topic_id, alias, key, spellings in session.execute(alias_query.order_by(TopicAlias.id)):
+        # Each other spelling of the key is listed beside it, as the file wrote it.
+        aliases.setdefault(topic_id, []).extend((spelling, key) for spelling in [alias, *(spellings or [])])
     tags: dict[int, list[str]] = {}
     tag_query = select(TopicTag.topic_id, TopicTag.tag).order_by(TopicTag.id)
     for topic_id, tag in session.execute(tag_query):
         tags.setdefault(topic_id, []).append(tag)
-    current = current_assignments(session=session)
+    current = current_assignments(session=session, at=as_utc(now) if now else None)
+    scheduled = pending_changes(session=session, after=now) if now else {}
     managers: dict[int, list[int]] = {}
     manager_query = select(TopicManager.topic_id, TopicManager.person_id).order_by(TopicManager.id)
     for topic_id, person_id in session.execute(manager_query):
@@ -90,7 +100,7 @@ def load_snapshot(*, session: Session) -> DirectorySnapshot:
     picks = select(TopicExample.topic_id, TopicExample.text).where(TopicExample.source != "picked")
     for topic_id, text in session.execute(picks.order_by(TopicExample.id)):
         examples.setdefault(topic_id, []).append(text)
-    return DirectorySnapshot(people, topics, aliases, tags, current, managers, examples)
+    return DirectorySnapshot(people, topics, aliases, tags, current, managers, examples, scheduled)
 
 
 def insert_people(*, session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:

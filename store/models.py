@@ -5,8 +5,10 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Optional
 
-from sqlalchemy import LargeBinary, JSON, Column, Index, UniqueConstraint
+from sqlalchemy import LargeBinary, JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from store import limits
 
 
 def utcnow() -> datetime:
@@ -26,12 +28,12 @@ class AssignmentKind(str, Enum):
 
 class Person(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True, index=True)
-    name: str = Field(max_length=200)
-    slack_id: Optional[str] = Field(default=None, max_length=32, unique=True)
-    teams_id: Optional[str] = Field(default=None, max_length=200, unique=True)
-    timezone: Optional[str] = Field(default=None, max_length=64)
-    role: Role = Field(default=Role.member, max_length=16)
+    email: str = Field(max_length=limits.EMAIL, unique=True, index=True)
+    name: str = Field(max_length=limits.PERSON_NAME)
+    slack_id: Optional[str] = Field(default=None, max_length=limits.SLACK_ID, unique=True)
+    teams_id: Optional[str] = Field(default=None, max_length=limits.TEAMS_ID, unique=True)
+    timezone: Optional[str] = Field(default=None, max_length=limits.TIMEZONE)
+    role: Role = Field(default=Role.member, max_length=limits.ROLE)
     created_at: datetime = Field(default_factory=utcnow)
     # Where their DMs go when they have both Slack and Teams: their own choice
     # (`notify via teams`), else where they last talked to the bot.
@@ -41,12 +43,12 @@ class Person(SQLModel, table=True):
 
 class Topic(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=limits.TOPIC_NAME)
     # Normalised name (lower case, no accents): the case-insensitive unique key.
-    key: str = Field(max_length=200, unique=True, index=True)
-    description: str = Field(default="", max_length=2000)
+    key: str = Field(max_length=limits.TOPIC_NAME, unique=True, index=True)
+    description: str = Field(default="", max_length=limits.DESCRIPTION)
     parent_id: Optional[int] = Field(default=None, foreign_key="topic.id", index=True)
-    channel: Optional[str] = Field(default=None, max_length=80)
+    channel: Optional[str] = Field(default=None, max_length=limits.CHANNEL)
     created_at: datetime = Field(default_factory=utcnow)
     # Removing a topic keeps its row (and its history); it just stops resolving.
     removed_at: Optional[datetime] = Field(default=None)
@@ -56,8 +58,12 @@ class TopicAlias(SQLModel, table=True):
     __tablename__ = "topic_alias"
     id: Optional[int] = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id", index=True)
-    alias: str = Field(max_length=200)
-    key: str = Field(max_length=200, unique=True)
+    alias: str = Field(max_length=limits.TOPIC_NAME)
+    key: str = Field(max_length=limits.TOPIC_NAME, unique=True)
+    # Other spellings of the same key, as a file wrote them ("laptops" beside "laptop"):
+    # one alias, one key, each spelling exported back as written.
+    spellings: list[str] = Field(default_factory=list,
+                                 sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class TopicExample(SQLModel, table=True):
@@ -67,8 +73,8 @@ class TopicExample(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("topic_id", "key"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id", index=True)
-    text: str = Field(max_length=300)
-    key: str = Field(max_length=300)  # folded text: the same phrasing is kept once per topic
+    text: str = Field(max_length=limits.EXAMPLE)
+    key: str = Field(max_length=limits.EXAMPLE)  # folded text: the same phrasing is kept once per topic
     source: str = Field(default="taught", max_length=16)  # taught | picked | import
     created_by: str = Field(default="", max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
@@ -89,13 +95,23 @@ class TopicTag(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("topic_id", "tag"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id")
-    tag: str = Field(max_length=64, index=True)
+    tag: str = Field(max_length=limits.TAG, index=True)
+
+
+# The one open-ended primary row a topic may have (a scheduled handover's row included: it
+# ends the current one on its date). The same literal text in the model and migration 0009.
+OPEN_PRIMARY_SQL = "kind = 'primary' AND ends_at IS NULL"
 
 
 class Assignment(SQLModel, table=True):
     """One person's stint as primary or backup on a topic; ending one sets ends_at."""
 
-    __table_args__ = (Index("ix_assignment_topic_current", "topic_id", "ends_at"),)
+    __table_args__ = (
+        Index("ix_assignment_topic_current", "topic_id", "ends_at"),
+        # Two open primaries for a topic are impossible, whatever writers race.
+        Index("ux_assignment_open_primary", "topic_id", unique=True,
+              sqlite_where=text(OPEN_PRIMARY_SQL), postgresql_where=text(OPEN_PRIMARY_SQL)),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id")
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -248,7 +264,7 @@ class OutboxMessage(SQLModel, table=True):
 
 
 # Used only by the inquiry tables below.
-from sqlalchemy import Text, text  # noqa: E402
+from sqlalchemy import Text  # noqa: E402
 
 # States in which an inquiry still waits for its answer, and is nudged. Written out as
 # SQL once: the sweep's partial index and the sweep's own WHERE must carry the very same

@@ -1,6 +1,7 @@
 """Assign, hand over (now or on a date), add backups and unassign: kept, checked, announced."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,11 +10,11 @@ from sqlmodel import Session
 from bot.announce import announce_change
 from bot.commands import PersonRef, parse_assign, split_reason, PERSON, person_ref
 from bot.dates import parse_day, zone
-from bot.messages import PersonView, Reply, ReplyKind
+from bot.messages import Message, PersonView, Reply, ReplyKind
 from bot.permissions import may_change, record_refusal, who_can
 from bot.services.context import Context, done, find_topic, invalid, view
 from store import people
-from store.directory import Current, DirectoryWriter, audit, bump_version, current_assignments
+from store.directory import Current, DirectoryWriter, audit, bump_version, current_assignments, open_primary_start
 from store.schedule import cancel_scheduled
 from store.locks import lock_topic
 from store.models import DirectoryChange, Person
@@ -56,11 +57,10 @@ def assign(session: Session, ctx: Context, text: str) -> Reply:
             return invalid(ctx, "bad_date", text=args.when)
         if when <= ctx.now:
             return invalid(ctx, "past_date", text=args.when)
-    lock_topic(session=session, topic_id=topic_id)  # two managers at once: one waits
+    ctx, pending = _locked(session, ctx, topic_id)
     current = _holders(session, ctx, topic_id)
     if args.backup:
         return _add_backup(session, ctx, topic_id, person, current, args.reason, when)
-    pending = _pending(session, topic_id)
     if pending:
         return invalid(ctx, "handover_clash", topic=_name(ctx, topic_id), when=_day(ctx, pending.effective_at))
     if current.primary and current.primary.person_id == person.id:
@@ -80,8 +80,18 @@ def _hand_over(session: Session, ctx: Context, topic_id: int, person: Person, cu
     previous = current.primary.person_id if current.primary else None
     record_change(session, ctx, topic_id, "primary", person.id, previous, reason, at)
     if when is None:
-        return done(ctx, "assigned", person=view(person), topic=_name(ctx, topic_id))
+        return _assigned(session, ctx, person, topic_id, previous)
     return done(ctx, "scheduled", person=view(person), topic=_name(ctx, topic_id), when=_day(ctx, when))
+
+
+def _assigned(session: Session, ctx: Context, person: Person, topic_id: int, previous: int | None) -> Reply:
+    """Done, naming whom it replaced: after a race with another admin, that may not be who they saw."""
+    reply = done(ctx, "assigned", person=view(person), topic=_name(ctx, topic_id))
+    if previous is None:
+        return reply
+    before = view(session.get(Person, previous))
+    return replace(reply, values={**reply.values, "previous": before},
+                   lines=(Message("assigned_replaced", {"previous": before}),))
 
 
 def _add_backup(session: Session, ctx: Context, topic_id: int, person: Person, current: Current,
@@ -113,8 +123,7 @@ def unassign(session: Session, ctx: Context, text: str) -> Reply:
         return problem
     if not may_change(session, ctx, topic_id):
         return refuse(session, ctx, "unassign", topic_id, text)
-    lock_topic(session=session, topic_id=topic_id)
-    pending = _pending(session, topic_id)
+    ctx, pending = _locked(session, ctx, topic_id)
     if pending and pending.person_id == person.id:
         return _cancel(session, ctx, pending, person, reason)
     current = _holders(session, ctx, topic_id)
@@ -167,6 +176,19 @@ def refuse(session: Session, ctx: Context, action: str, topic_id: int | None, te
     record_refusal(session, ctx, action, topic_id, text)
     can = [view(p) for p in who_can(session, ctx, topic_id)]
     return Reply(ReplyKind.refused, ctx.lang, note="refused", values={"role": ctx.role.value, "people": can or "—"})
+
+
+def _locked(session: Session, ctx: Context, topic_id: int) -> tuple[Context, DirectoryChange | None]:
+    """Lock the topic, then read the time: a writer that waited for the lock sees every row
+    the one before it wrote, so the POC it ends is the one that holds the topic now."""
+    lock_topic(session=session, topic_id=topic_id)  # two managers at once: one waits
+    now = max(ctx.now, ctx.clock()) if ctx.clock else ctx.now
+    pending = _pending(session, topic_id)
+    if pending is None:
+        # Without a scheduled handover the open primary started in the past; if it seems to
+        # start later, another replica's clock runs ahead: count from its start.
+        now = max(now, open_primary_start(session=session, topic_id=topic_id) or now)
+    return replace(ctx, now=now), pending
 
 
 def _pending(session: Session, topic_id: int) -> DirectoryChange | None:

@@ -1,6 +1,7 @@
 """What every directory command needs: who asks, where, when, and the rules in force."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,7 @@ class Context:
     admins: frozenset[str]  # bootstrap admin emails (POCBOT_ADMINS)
     managers_manage_all: bool
     policy: NudgePolicy = NudgePolicy()  # nudge defaults, for the inquiries a command opens
+    clock: Callable[[], datetime] | None = None  # to read the time again once a lock is held
 
     @property
     def role(self) -> Role:

@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from store.bulk import chunks, insert_rows, update_rows
-from store.directory import Current, DirectoryWriter
+from bot.services.directory_file import ScheduledRecord
+from store.directory import Current, DirectoryWriter, current_assignments
 from store.directory_bulk import delete_topic_children, insert_people, insert_topics
 from store import examples
-from store.models import Person, Role, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
+from store.models import DirectoryChange, Person, Role, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
+from store.outbox import as_utc
+from store.schedule import cancel_pending
 
 if TYPE_CHECKING:
     from bot.services.directory_import import Change, ImportPlan
@@ -65,10 +68,19 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: str, reason: str,
     for batch in batches.of(kinds["topic"], writer):
         topic_ids.update(_apply_topics(session, writer, batch, plan, person_ids))
     _set_parents(session, kinds["topic"], topic_ids, plan)
-    for batch in batches.of(kinds["assignment"], writer):
+    schedules = [c for c in kinds["assignment"] if c.action == "assignment.scheduled"]
+    for change in schedules:  # before today's changes: the rows to come end today's holders
+        if change.key in snapshot.topics:
+            cancel_pending(session=session, topic_id=topic_ids[change.key], now=plan.now)
+    for batch in batches.of([c for c in kinds["assignment"] if c.action != "assignment.scheduled"], writer):
         for change in batch:
             _apply_assignment(writer, change, topic_ids[change.key], person_ids,
                               snapshot.current.get(topic_ids[change.key], Current()))
+    for batch in batches.of(schedules, writer):  # after today's changes: they start from today's holders
+        for change in batch:
+            for item in change.after["scheduled"]:
+                _schedule(session, writer, topic_ids[change.key], ScheduledRecord.model_validate(item),
+                          person_ids, plan)
 
 
 def _person_columns(after: dict[str, Any]) -> dict[str, Any]:
@@ -102,8 +114,8 @@ def _apply_topics(session: Session, writer: DirectoryWriter, batch: Sequence[Cha
     updated = [(c, _topic_columns(c.after)) for c in batch if c.action == "topic.update"]
     update_rows(session=session, model=Topic,
                 rows=[{"id": ids[c.key], **columns} for c, columns in updated if columns])
-    aliases = [{"topic_id": ids[c.key], "alias": alias, "key": plan.key_of(alias)}
-               for c in batch for alias in c.after.get("aliases", [])]
+    aliases = [{"topic_id": ids[c.key], "alias": spellings[0], "key": key, "spellings": spellings[1:]}
+               for c in batch for key, spellings in _by_key(c.after.get("aliases", []), plan).items()]
     tags = [{"topic_id": ids[c.key], "tag": tag} for c in batch for tag in c.after.get("tags", [])]
     insert_rows(session=session, model=TopicAlias, rows=aliases)
     insert_rows(session=session, model=TopicTag, rows=tags)
@@ -118,6 +130,14 @@ def _apply_topics(session: Session, writer: DirectoryWriter, batch: Sequence[Cha
         writer.audit(change.action, topic_id=ids[change.key], before=change.before or None,
                      after=change.after)
     return ids
+
+
+def _by_key(aliases: list[str], plan: ImportPlan) -> dict[str, list[str]]:
+    """Spellings by key: "laptop" and "laptops" are one alias row that keeps both."""
+    found: dict[str, list[str]] = {}
+    for alias in aliases:
+        found.setdefault(plan.key_of(alias), []).append(alias)
+    return found
 
 
 def _topic_columns(after: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +156,32 @@ def _set_parents(session: Session, changes: list[Change], topic_ids: dict[str, i
             for c in changes
             if "parent" in c.after and (c.after["parent"] or c.action == "topic.update")]
     update_rows(session=session, model=Topic, rows=rows)
+
+
+def _schedule(session: Session, writer: DirectoryWriter, topic_id: int, item: ScheduledRecord,
+              person_ids: dict[str, int], plan: ImportPlan) -> None:
+    """Write one change to come as chat does: its rows start (and end others) on its date, and a
+    pending DirectoryChange has it announced then."""
+    at, person_id = as_utc(item.at), person_ids[item.email]
+    current = current_assignments(session=session, topic_ids=[topic_id], at=at).get(topic_id, Current())
+    dated = DirectoryWriter(session=session, actor=writer.actor, reason=writer.reason, now=at)
+    backups = [h.person_id for h in current.backups]
+    previous = current.primary.person_id if current.primary else None
+    if item.poc:
+        changed = dated.set_primary(topic_id, person_id, current)
+        if changed and person_id in backups:  # a POC is not also a backup
+            dated.set_backups(topic_id, [b for b in backups if b != person_id], current)
+    else:
+        changed = person_id not in backups and person_id != previous
+        if changed:
+            dated.set_backups(topic_id, backups + [person_id], current)
+    dated.flush()
+    if changed:
+        session.add(DirectoryChange(
+            topic_id=topic_id, kind="primary" if item.poc else "backup_add", person_id=person_id,
+            previous_person_id=previous if item.poc else None, effective_at=at, actor=writer.actor,
+            reason=writer.reason, created_at=plan.now))
+        session.flush()
 
 
 def _apply_assignment(writer: DirectoryWriter, change: Change, topic_id: int,

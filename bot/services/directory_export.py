@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from sqlmodel import Session
 
-from bot.services.directory_file import DirectoryFile, PersonRecord, TopicRecord
+from bot.services.directory_file import DirectoryFile, PersonRecord, ScheduledRecord, TopicRecord
 from store.directory import Current
 from store.directory_bulk import DirectorySnapshot, TopicRow, load_snapshot
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def export_directory(session: Session) -> DirectoryFile:
-    """Everyone (by email) and every live topic (by name) with its holders and managers."""
-    snapshot = load_snapshot(session=session)
+def export_directory(session: Session, now: datetime | None = None) -> DirectoryFile:
+    """Everyone (by email) and every live topic (by name) with its holders at `now` (the
+    clock by default), its managers and the changes still to come (`scheduled`)."""
+    snapshot = load_snapshot(session=session, now=now or datetime.now(timezone.utc))
     people = [
         PersonRecord(email=email, name=row.name, slack_id=row.slack_id, teams_id=row.teams_id,
                      timezone=row.timezone, role=row.role)
@@ -40,4 +42,6 @@ def _topic_record(row: TopicRow, snapshot: DirectorySnapshot) -> TopicRecord:
         backups=[snapshot.email_of[h.person_id] for h in current.backups],
         managers=sorted(snapshot.email_of[p] for p in snapshot.managers.get(row.id, [])),
         examples=snapshot.examples.get(row.id, []),
+        scheduled=[ScheduledRecord(at=when, **{"poc" if kind == "primary" else "backup": snapshot.email_of[person]})
+                   for when, kind, person in snapshot.scheduled.get(row.id, [])],
     )

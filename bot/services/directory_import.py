@@ -16,8 +16,8 @@ from sqlmodel import Session
 from bot.nudges import NudgePolicy
 from bot.services.directory_announce import announce_import
 from bot.services.directory_apply import apply_plan
-from bot.services.directory_file import DirectoryFile, DirectoryFileError, PersonRecord, TopicRecord
-from bot.services.directory_validate import TopicKeys, validate
+from bot.services.directory_file import DirectoryFile, DirectoryFileError, PersonRecord, ScheduledRecord, TopicRecord
+from bot.services.directory_validate import TopicKeys, merged_aliases, validate
 from store.db import write_session
 from store.directory import Current, bump_version
 from store.directory_bulk import DirectorySnapshot, PersonRow, TopicRow, load_snapshot
@@ -73,6 +73,7 @@ class ImportPlan:
     now: datetime
     snapshot: DirectorySnapshot = field(repr=False)
     key_of: TopicKeys = field(default_factory=TopicKeys, repr=False)
+    notes: list[str] = field(default_factory=list)  # what the file says that is taken as meant
 
     @property
     def is_empty(self) -> bool:
@@ -97,17 +98,24 @@ def plan_import(session: Session, data: DirectoryFile, *, now: datetime) -> Impo
       managers (absent means none). A listed topic that was removed comes back. A different
       name is a different topic; topics the file does not list are left alone.
     - Assignments keep their history: a change ends the current row and starts a new
-      one; backups are an ordered list.
+      one; backups are an ordered list. `poc` and `backups` are the holders at `now`;
+      `scheduled` lists the changes to come (absent: the store's are kept).
     `now` is the moment the plan (and its application) stands for.
     """
-    snapshot, key_of = load_snapshot(session=session), TopicKeys()
-    errors = validate(data, snapshot, key_of)
+    snapshot, key_of = load_snapshot(session=session, now=now), TopicKeys()
+    errors = validate(data, snapshot, key_of, now=now)
     if errors:
         return ImportPlan(errors=errors, changes=[], now=now, snapshot=snapshot, key_of=key_of)
     changes = [c for p in data.people if (c := _person_change(p, snapshot.people.get(p.email)))]
+    notes: list[str] = []
     for topic in data.topics:
-        changes.extend(_topic_changes(topic, snapshot, key_of))
-    return ImportPlan(errors=[], changes=changes, now=now, snapshot=snapshot, key_of=key_of)
+        found = list(_topic_changes(topic, snapshot, key_of))
+        changes.extend(found)
+        if any("aliases" in c.after for c in found if c.action.startswith("topic.")):
+            notes.extend(f"{data.topics_origin} {topic.line_of('aliases')}: topic '{topic.name}': aliases "
+                         f"{' and '.join(repr(a) for a in group)} are the same once folded: kept as one alias"
+                         for group in merged_aliases(topic, key_of))
+    return ImportPlan(errors=[], changes=changes, now=now, snapshot=snapshot, key_of=key_of, notes=notes)
 
 
 def apply_import(engine: Engine, data: DirectoryFile, *, actor: str, now: datetime,
@@ -151,7 +159,7 @@ def _topic_changes(topic: TopicRecord, snapshot: DirectorySnapshot,
     key = key_of(topic.name)
     row = snapshot.topics.get(key)
     wanted = {"name": topic.name, "description": topic.description, "parent": topic.parent,
-              "channel": topic.channel, "aliases": list(topic.aliases),
+              "channel": topic.channel, "aliases": list(dict.fromkeys(topic.aliases)),
               "tags": list(dict.fromkeys(topic.tags)), "managers": list(topic.managers)}
     if "examples" in topic.model_fields_set:  # absent (an older file, a CSV without the column): kept
         wanted["examples"] = list(dict.fromkeys(topic.examples))
@@ -160,7 +168,7 @@ def _topic_changes(topic: TopicRecord, snapshot: DirectorySnapshot,
     elif update := _topic_update(row, wanted, snapshot, key_of):
         yield Change("topic.update", topic.name, key, topic.line, *update)
     yield from _assignment_changes(topic, key, snapshot.current.get(row.id) if row else None,
-                                   snapshot)
+                                   snapshot, snapshot.scheduled.get(row.id, []) if row else [])
 
 
 def _topic_update(row: TopicRow, wanted: dict[str, Any], snapshot: DirectorySnapshot,
@@ -176,7 +184,7 @@ def _topic_update(row: TopicRow, wanted: dict[str, Any], snapshot: DirectorySnap
     stored = {k: v for k, v in stored.items() if k in wanted}
     same = {  # by key for the parent; aliases by key and spelling, in any order
         "parent": key_of(parent or "") == key_of(wanted["parent"] or ""),
-        "aliases": {k: a for a, k in aliases} == {key_of(a): a for a in wanted["aliases"]},
+        "aliases": sorted((k, a) for a, k in aliases) == sorted((key_of(a), a) for a in wanted["aliases"]),
         "tags": set(stored["tags"]) == set(wanted["tags"]),
         "managers": set(stored["managers"]) == set(wanted["managers"]),
         "examples": {fold(e) for e in stored.get("examples", [])} == {fold(e) for e in wanted.get("examples", [])},
@@ -189,7 +197,7 @@ def _topic_update(row: TopicRow, wanted: dict[str, Any], snapshot: DirectorySnap
 
 
 def _assignment_changes(topic: TopicRecord, key: str, current: Current | None,
-                        snapshot: DirectorySnapshot) -> Iterator[Change]:
+                        snapshot: DirectorySnapshot, pending: list[tuple[datetime, str, int]]) -> Iterator[Change]:
     current = current or Current()
     poc = snapshot.email_of[current.primary.person_id] if current.primary else None
     if poc != topic.poc:
@@ -199,3 +207,13 @@ def _assignment_changes(topic: TopicRecord, key: str, current: Current | None,
     if backups != topic.backups:
         yield Change("assignment.backups", topic.name, key, topic.line,
                      {"backups": backups}, {"backups": list(topic.backups)})
+    stored = [ScheduledRecord(at=when, **{"poc" if kind == "primary" else "backup": snapshot.email_of[person]}).text()
+              for when, kind, person in pending]
+    # Absent (an older file, a CSV without the column): the changes to come are kept.
+    wanted = [s.text() for s in sorted(topic.scheduled, key=lambda s: s.at)] \
+        if "scheduled" in topic.model_fields_set else stored
+    # A change of today's holders rewrites the schedule too: its rows end today's holders.
+    now_changed = poc != topic.poc or backups != topic.backups
+    if wanted != stored or (stored and now_changed):
+        yield Change("assignment.scheduled", topic.name, key, topic.line,
+                     {"scheduled": stored}, {"scheduled": wanted})

@@ -4,10 +4,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.services.directory_file import DirectoryFile, PersonRecord, TopicRecord
+from bot.services.directory_file import DirectoryFile, PersonRecord, TopicRecord, in_file_order
 from bot.understanding.text import storable, topic_key
 from store.directory_bulk import DirectorySnapshot
 from store.models import Role
@@ -30,7 +31,7 @@ class TopicKeys(dict[str, str]):
 
 
 def validate(data: DirectoryFile, snapshot: DirectorySnapshot,
-             key_of: TopicKeys | None = None) -> list[str]:
+             key_of: TopicKeys | None = None, now: datetime | None = None) -> list[str]:
     """Every problem with the file, each prefixed with where it is; [] when it can be applied.
 
     Names and aliases share one space of keys (`topic_key`): a key may belong to one
@@ -42,12 +43,12 @@ def validate(data: DirectoryFile, snapshot: DirectorySnapshot,
     key_of = key_of if key_of is not None else TopicKeys()
     listed = _listed_topics(data, key_of, errors)
     for topic in data.topics:
-        where = f"{data.topics_origin} {topic.line}: topic '{topic.name}'"
-        problems = _reference_problems(topic, listed, known, snapshot, key_of)
-        errors.extend(f"{where}: {p}" for p in problems)
+        problems = [*_reference_problems(topic, listed, known, snapshot, key_of),
+                    *_schedule_problems(topic, known, now)]
+        errors.extend(f"{data.topics_origin} {line}: topic '{topic.name}': {p}" for line, p in problems)
     errors.extend(_alias_errors(data, snapshot, listed, key_of))
     errors.extend(_cycle_errors(data, snapshot, listed, key_of))
-    return errors
+    return in_file_order(errors)
 
 
 def _unstorable_errors(data: DirectoryFile) -> Iterator[str]:
@@ -76,16 +77,18 @@ def _people_errors(data: DirectoryFile, snapshot: DirectorySnapshot) -> Iterator
     first_line: dict[str, int] = {}
     owners = {field: _store_owners(data, snapshot, field) for field in ("slack_id", "teams_id")}
     for person in data.people:
-        where = f"{data.people_origin} {person.line}: person '{person.email}'"
+        def where(name: str) -> str:
+            return f"{data.people_origin} {person.line_of(name)}: person '{person.email}'"  # noqa: B023
+
         if person.email in first_line:
-            yield f"{where}: listed twice (also at {data.people_origin} {first_line[person.email]})"
-        first_line.setdefault(person.email, person.line)
-        yield from (f"{where}: {p}" for p in _person_problems(person))
+            yield f"{where('email')}: listed twice (also at {data.people_origin} {first_line[person.email]})"
+        first_line.setdefault(person.email, person.line_of("email"))
+        yield from (f"{where(name)}: {p}" for name, p in _person_problems(person))
         for field, owner in owners.items():
             stored = snapshot.people.get(person.email)
             value = getattr(person, field) or (getattr(stored, field) if stored else None)
             if value and owner.setdefault(value, person.email) != person.email:
-                yield f"{where}: {field} '{value}' already belongs to {owner[value]}"
+                yield f"{where(field)}: {field} '{value}' already belongs to {owner[value]}"
 
 
 def _store_owners(data: DirectoryFile, snapshot: DirectorySnapshot, field: str) -> dict[str, str]:
@@ -95,15 +98,16 @@ def _store_owners(data: DirectoryFile, snapshot: DirectorySnapshot, field: str) 
             if email not in listed and getattr(row, field)}
 
 
-def _person_problems(person: PersonRecord) -> Iterator[str]:
+def _person_problems(person: PersonRecord) -> Iterator[tuple[str, str]]:
+    """(field, problem) of a person on its own."""
     if not _EMAIL.match(person.email):
-        yield "bad email (expected name@domain)"
+        yield "email", "bad email (expected name@domain)"
     if not person.name:
-        yield "has no name"
+        yield "name", "has no name"
     if person.timezone and not _known_timezone(person.timezone):
-        yield f"unknown timezone '{person.timezone}' (an IANA name such as Europe/Madrid)"
+        yield "timezone", f"unknown timezone '{person.timezone}' (an IANA name such as Europe/Madrid)"
     if person.role and person.role not in _ROLES:
-        yield f"unknown role '{person.role}' (one of {', '.join(_ROLES)})"
+        yield "role", f"unknown role '{person.role}' (one of {', '.join(_ROLES)})"
 
 
 def _listed_topics(data: DirectoryFile, key_of: TopicKeys,
@@ -111,42 +115,56 @@ def _listed_topics(data: DirectoryFile, key_of: TopicKeys,
     """The file's topics by key, first one wins; reports empty and duplicate names."""
     listed: dict[str, TopicRecord] = {}
     for topic in data.topics:
-        where = f"{data.topics_origin} {topic.line}: topic '{topic.name}'"
+        where = f"{data.topics_origin} {topic.line_of('name')}: topic '{topic.name}'"
         key = key_of(topic.name)
         if not key:
             errors.append(f"{where}: the name has no letters or digits")
         elif key in listed:
             first = listed[key]
             errors.append(f"{where}: duplicate of topic '{first.name}' "
-                          f"({data.topics_origin} {first.line})")
+                          f"({data.topics_origin} {first.line_of('name')})")
         else:
             listed[key] = topic
     return listed
 
 
 def _reference_problems(topic: TopicRecord, listed: dict[str, TopicRecord], known: set[str],
-                        snapshot: DirectorySnapshot, key_of: TopicKeys) -> Iterator[str]:
+                        snapshot: DirectorySnapshot, key_of: TopicKeys) -> Iterator[tuple[int, str]]:
+    """(line, problem) for each person or topic it names that is not there."""
+    at = topic.line_of
     parent_key = key_of(topic.parent or "")
     if topic.parent and parent_key not in listed and parent_key not in snapshot.topics:
-        yield f"unknown parent '{topic.parent}'"
+        yield at("parent"), f"unknown parent '{topic.parent}'"
     if topic.poc and topic.poc not in known:
-        yield f"unknown person '{topic.poc}' in poc"
+        yield at("poc"), f"unknown person '{topic.poc}' in poc"
     seen: set[str] = set()
-    for email in topic.backups:
+    for index, email in enumerate(topic.backups):
         if email not in known:
-            yield f"unknown person '{email}' in backups"
+            yield at("backups", index), f"unknown person '{email}' in backups"
         elif email in seen:
-            yield f"backup '{email}' is listed twice"
+            yield at("backups", index), f"backup '{email}' is listed twice"
         elif email == topic.poc:
-            yield f"'{email}' is both the poc and a backup"
+            yield at("backups", index), f"'{email}' is both the poc and a backup"
         seen.add(email)
     managers: set[str] = set()
-    for email in topic.managers:
+    for index, email in enumerate(topic.managers):
         if email not in known:
-            yield f"unknown person '{email}' in managers"
+            yield at("managers", index), f"unknown person '{email}' in managers"
         elif email in managers:
-            yield f"manager '{email}' is listed twice"
+            yield at("managers", index), f"manager '{email}' is listed twice"
         managers.add(email)
+
+
+def _schedule_problems(topic: TopicRecord, known: set[str], now: datetime | None) -> Iterator[tuple[int, str]]:
+    handovers = [i for i, s in enumerate(topic.scheduled) if s.poc]
+    if len(handovers) > 1:
+        yield topic.line_of("scheduled", handovers[1]), "only one POC handover can be scheduled at a time (as in chat)"
+    for index, item in enumerate(topic.scheduled):
+        if item.email not in known:
+            yield topic.line_of("scheduled", index), f"unknown person '{item.email}' in scheduled"
+        if now is not None and item.at <= now:
+            yield (topic.line_of("scheduled", index),
+                   f"scheduled change '{item.text()}' is not in the future: set poc or backups instead")
 
 
 def _store_claims(snapshot: DirectorySnapshot,
@@ -172,21 +190,31 @@ def _alias_errors(data: DirectoryFile, snapshot: DirectorySnapshot,
     taken.update({k: ("", what) for k, what in store.items()})
     aliases: dict[str, tuple[str, str]] = {}
     for key, topic in listed.items():
-        where = f"{data.topics_origin} {topic.line}: topic '{topic.name}'"
+        def where(name: str, index: int | None = None) -> str:
+            return f"{data.topics_origin} {topic.line_of(name, index)}: topic '{topic.name}'"  # noqa: B023
+
         if key in store:
-            yield f"{where}: the name is already {store[key]}"
-        for alias in topic.aliases:
+            yield f"{where('name')}: the name is already {store[key]}"
+        for index, alias in enumerate(topic.aliases):
             alias_key = key_of(alias)
             owner, what = aliases.get(alias_key) or taken.get(alias_key) or (key, "")
             if not alias_key:
-                yield f"{where}: alias '{alias}' has no letters or digits"
+                yield f"{where('aliases', index)}: alias '{alias}' has no letters or digits"
             elif owner != key:
-                yield f"{where}: alias '{alias}' is already {what}"
+                yield f"{where('aliases', index)}: alias '{alias}' is already {what}"
             elif alias_key in aliases:
-                yield f"{where}: alias '{alias}' is the same as another of its aliases"
+                continue  # another spelling of one of its own aliases: kept with it (see merged_aliases)
             else:
                 aliases[alias_key] = (key, f"an alias of topic '{topic.name}' "
-                                           f"({data.topics_origin} {topic.line})")
+                                           f"({data.topics_origin} {topic.line_of('aliases', index)})")
+
+
+def merged_aliases(topic: TopicRecord, key_of: TopicKeys) -> list[list[str]]:
+    """Its aliases that are one alias once folded ("laptop", "laptops"): each group of spellings."""
+    groups: dict[str, list[str]] = {}
+    for alias in dict.fromkeys(topic.aliases):
+        groups.setdefault(key_of(alias), []).append(alias)
+    return [spellings for spellings in groups.values() if len(spellings) > 1]
 
 
 def _cycle_errors(data: DirectoryFile, snapshot: DirectorySnapshot,
@@ -206,7 +234,7 @@ def _cycle_errors(data: DirectoryFile, snapshot: DirectorySnapshot,
         if node is not None and node in on_path:
             loop = path[path.index(node):] + [node]
             names = " -> ".join(_name(k, listed, snapshot) for k in loop)
-            yield f"{data.topics_origin} {topic.line}: topic '{topic.name}': parent cycle {names}"
+            yield f"{data.topics_origin} {topic.line_of('parent')}: topic '{topic.name}': parent cycle {names}"
         done.update(path)
 
 

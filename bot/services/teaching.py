@@ -15,10 +15,10 @@ from bot.services.assign import refuse
 from bot.services.context import Context, done, find_topic, invalid
 from bot.understanding.text import clean_input, fold
 from bot.understanding.vocabulary import content_words
-from store import examples
+from store import examples, limits
 from store.directory import audit, bump_version
 
-MAX_EXAMPLE = 300
+MAX_EXAMPLE = limits.EXAMPLE
 # A quoted phrasing, then (for teach) the topic: teach "docking station" Hardware. Each opening
 # quote has its own closing one, so "who's on payroll" keeps its apostrophe.
 _QUOTED = re.compile(r'^\s*(?:"(?P<a>[^"]+)"|“(?P<b>[^”]+)”|«(?P<c>[^»]+)»|\'(?P<d>[^\']+)\'(?!\w))\s*(?P<rest>.*)$',

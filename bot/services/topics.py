@@ -14,7 +14,9 @@ from bot.services.context import Context, done, find_topic, invalid
 from bot.durations import human
 from bot.understanding.text import topic_key
 from bot.working_hours import parse_duration
+from store import limits
 from store.directory import audit, bump_version
+from store.limits import fits
 from store.models import Topic, TopicAlias, TopicPolicy
 
 _PARENT = re.compile(r"\s+(?:parent|under|padre|bajo)\s+", re.IGNORECASE)
@@ -35,6 +37,8 @@ def _add(session: Session, ctx: Context, body: str, reason: str) -> Reply:
     name, _, parent_name = (p.strip() for p in _split_parent(body))
     if not topic_key(name):
         return invalid(ctx, "usage_topic")
+    if too_long := _too_long(ctx, name):
+        return too_long
     parent_id = None
     if parent_name:
         parent_id, problem = find_topic(ctx, parent_name)
@@ -44,7 +48,7 @@ def _add(session: Session, ctx: Context, body: str, reason: str) -> Reply:
         return refuse(session, ctx, "topic.add", parent_id, body)
     if _taken(session, topic_key(name)):
         return invalid(ctx, "name_taken", name=name)
-    topic = Topic(name=name[:200], key=topic_key(name), parent_id=parent_id, created_at=ctx.now)
+    topic = Topic(name=name, key=topic_key(name), parent_id=parent_id, created_at=ctx.now)
     session.add(topic)
     session.flush()
     _changed(session, ctx, "topic.add", topic.id, None, {"name": name, "parent_id": parent_id}, reason)
@@ -62,7 +66,7 @@ def _allowed_pair(session: Session, ctx: Context, body: str, action: str,
         return problem
     if not may_change(session, ctx, topic_id):
         return refuse(session, ctx, action, topic_id, body)
-    return topic_id, names[1]
+    return topic_id, names[1].strip()
 
 
 def _alias(session: Session, ctx: Context, body: str, reason: str) -> Reply:
@@ -71,9 +75,11 @@ def _alias(session: Session, ctx: Context, body: str, reason: str) -> Reply:
         return found
     topic_id, alias = found
     key = topic_key(alias)
+    if too_long := _too_long(ctx, alias):
+        return too_long
     if not key or _taken(session, key):
         return invalid(ctx, "name_taken", name=alias)
-    session.add(TopicAlias(topic_id=topic_id, alias=alias[:200], key=key))
+    session.add(TopicAlias(topic_id=topic_id, alias=alias, key=key))
     _changed(session, ctx, "topic.alias", topic_id, None, {"alias": alias}, reason)
     return done(ctx, "alias_added", alias=alias, topic=ctx.snapshot.topics[topic_id].name)
 
@@ -84,11 +90,13 @@ def _rename(session: Session, ctx: Context, body: str, reason: str) -> Reply:
         return found
     topic_id, new_name = found
     key = topic_key(new_name)
+    if too_long := _too_long(ctx, new_name):
+        return too_long
     topic = session.get(Topic, topic_id)
     if not key or (key != topic.key and _taken(session, key)):
         return invalid(ctx, "name_taken", name=new_name)
     before = topic.name
-    topic.name, topic.key = new_name[:200], key
+    topic.name, topic.key = new_name, key
     session.add(topic)
     _changed(session, ctx, "topic.rename", topic_id, {"name": before}, {"name": topic.name}, reason)
     return done(ctx, "topic_renamed", before=before, topic=topic.name)
@@ -166,6 +174,13 @@ def _policy_reply(ctx: Context, row: TopicPolicy, topic: str) -> Reply:
     policy = ctx.policy.for_topic(row)
     return done(ctx, f"topic_nudges_set_{row.ask_in or 'dm'}", topic=topic, after=human(policy.nudge_after),
                 every=human(policy.nudge_every), max=policy.max_nudges)
+
+
+def _too_long(ctx: Context, name: str) -> Reply | None:
+    """Refused rather than cut: a cut name would not match the file it is exported to."""
+    if fits(name, limits.TOPIC_NAME, topic_key):
+        return None
+    return invalid(ctx, "name_too_long", length=max(len(name), len(topic_key(name))), limit=limits.TOPIC_NAME)
 
 
 def _split_parent(body: str) -> tuple[str, str, str]:

@@ -8,9 +8,9 @@ from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
 TOPIC_COLUMNS = ("name", "aliases", "description", "tags", "parent", "channel", "poc", "backups",
-                 "managers", "examples")
+                 "managers", "examples", "scheduled")
 PEOPLE_COLUMNS = ("email", "name", "slack_id", "teams_id", "timezone", "role")
-LIST_COLUMNS = frozenset({"aliases", "tags", "backups", "managers", "examples"})
+LIST_COLUMNS = frozenset({"aliases", "tags", "backups", "managers", "examples", "scheduled"})
 SEPARATOR = ";"
 Numbered = list[tuple[int, Any]]  # (row, raw record); the header is row 1
 

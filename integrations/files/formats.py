@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from bot.services.directory_file import DirectoryFile, DirectoryFileError, PersonRecord, TopicRecord
+from bot.services.directory_file import DirectoryFile, DirectoryFileError, PersonRecord, TopicRecord, in_file_order
 from integrations.files import csv_file, yaml_file
+from integrations.files.yaml_file import FIELD_LINES
 
 _LOGGER = logging.getLogger(__name__)
 _YAML = (".yaml", ".yml")
@@ -24,7 +25,7 @@ def load_directory_file(path: Path, people_path: Path | None = None) -> Director
 
     YAML holds `people:` and `topics:` lists of mappings (see demo/org.yaml); errors
     name the line each record starts on. CSV holds one topic a row under the header
-    `name,aliases,description,tags,parent,channel,poc,backups,managers` (any order; only
+    `name,aliases,description,tags,parent,channel,poc,backups,managers,examples,scheduled` (any order; only
     `name` is required), lists separated by `;`, blank cells meaning absent; errors
     name the row, the header being row 1. Its people go in a second CSV with the
     header `email,name,slack_id,teams_id,timezone,role` (`email` and `name` required):
@@ -64,7 +65,7 @@ def _build(people: yaml_file.Numbered, topics: yaml_file.Numbered, origins: tupl
     topic_records = [r for line, raw in topics
                      if (r := _record(TopicRecord, raw, line, origins[1], errors))]
     if errors:
-        raise DirectoryFileError(errors)
+        raise DirectoryFileError(in_file_order(errors))
     return DirectoryFile(people=person_records, topics=topic_records,
                          people_origin=origins[0], topics_origin=origins[1])
 
@@ -73,18 +74,26 @@ def _record(model: type[BaseModel], raw: dict[str, Any], line: int, origin: str,
             errors: list[str]) -> Any:
     noun = "person" if model is PersonRecord else "topic"
     named = raw.get("email" if model is PersonRecord else "name")
-    where = f"{origin} {line}: {noun}" + (f" '{named}'" if isinstance(named, str) else "")
+    what = f"{noun}" + (f" '{named}'" if isinstance(named, str) else "")
+    lines = raw.pop(FIELD_LINES, {})  # YAML only: a CSV row is one line
+
+    def where(field: Any = None, index: Any = None) -> str:
+        found, items = lines.get(field, (line, []))
+        at = items[index] if isinstance(index, int) and index < len(items) else found
+        return f"{origin} {at}: {what}"
+
     fields = [name for name in model.model_fields if name != "line"]
     unknown = [key for key in raw if key not in fields]
-    errors.extend(f"{where}: unknown field '{key}' (allowed: {', '.join(fields)})"
+    errors.extend(f"{where(key)}: unknown field '{key}' (allowed: {', '.join(fields)})"
                   for key in unknown)
     try:
-        record = model.model_validate({**raw, "line": line})
+        record = model.model_validate({**raw, "line": line}).located(lines)
     except ValidationError as exc:
-        errors.extend(f"{where}: {_message(error)}" for error in exc.errors()
+        errors.extend(f"{where(*error['loc'][:2])}: {_message(error)}" for error in exc.errors()
                       if error["type"] != "extra_forbidden")
         return None
     return None if unknown else record
+
 
 
 def _message(error: Any) -> str:
@@ -103,6 +112,8 @@ def dump_directory_file(data: DirectoryFile, path: Path) -> None:
     if suffix in _YAML:
         yaml_file.write_yaml([_compact(p) for p in people], [_compact(t) for t in topics], path)
     elif suffix == ".csv":
+        for record, topic in zip(topics, data.topics):  # a cell holds each change as one text
+            record["scheduled"] = [item.text() for item in topic.scheduled]
         unfit = [item for record in topics for item in csv_file.list_items_with_separator(record)]
         if unfit:
             raise DirectoryFileError([f"'{item}' contains ';', which a CSV list cannot hold: "

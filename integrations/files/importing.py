@@ -74,7 +74,7 @@ def run_import_command(engine: Engine, path: Path, people: Path | None, dry_run:
 
 def export_file(engine: Engine, path: Path) -> None:
     with read_session(engine) as session:
-        data = export_directory(session)
+        data = export_directory(session, datetime.now(timezone.utc))
     dump_directory_file(data, path)
 
 
@@ -93,6 +93,8 @@ def _report(plan: ImportPlan, dry_run: bool, out: Console) -> None:
         out.print("Nothing to change: the directory already matches the file.")
         return
     out.print(f"{verb}: {plan.summary()}")
+    for note in plan.notes:
+        out.print(f"  note: {note}", markup=False, highlight=False)
     for change in plan.changes[:MAX_LISTED_CHANGES]:
         out.print(f"  {change.describe()}", markup=False, highlight=False)
     if len(plan.changes) > MAX_LISTED_CHANGES:

@@ -14,6 +14,7 @@ Numbered = list[tuple[int, Any]]  # (line or row, raw record)
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _LINE = "__line__"
+FIELD_LINES = "field_lines"  # each record's fields: (line of the field, lines of its list items)
 
 
 class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
@@ -22,6 +23,10 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
         mapping[_LINE] = node.start_mark.line + 1
+        mapping[FIELD_LINES] = {
+            key.value: (key.start_mark.line + 1,
+                        [item.start_mark.line + 1 for item in value.value] if isinstance(value, yaml.SequenceNode) else [])
+            for key, value in node.value if isinstance(key, yaml.ScalarNode)}
         return mapping
 
 
@@ -55,8 +60,8 @@ def read_yaml(path: Path) -> tuple[Numbered, Numbered, list[str]]:
         return [], [], []
     if not isinstance(document, dict):
         return [], [], ["line 1: the file must be a mapping with 'people' and 'topics' lists"]
-    errors = [f"line {document[_LINE]}: unknown section '{key}' (allowed: {', '.join(SECTIONS)})"
-              for key in document if key not in (*SECTIONS, _LINE)]
+    errors = [f"line {document[FIELD_LINES][key][0]}: unknown section '{key}' (allowed: {', '.join(SECTIONS)})"
+              for key in document if key not in (*SECTIONS, _LINE, FIELD_LINES)]
     people, topics = (_section(document, name, errors) for name in SECTIONS)
     return people, topics, errors
 
@@ -64,21 +69,24 @@ def read_yaml(path: Path) -> tuple[Numbered, Numbered, list[str]]:
 def _section(document: dict[str, Any], name: str, errors: list[str]) -> Numbered:
     items = document.get(name) or []
     if not isinstance(items, list):
-        errors.append(f"line {document[_LINE]}: '{name}' must be a list")
+        errors.append(f"line {document[FIELD_LINES][name][0]}: '{name}' must be a list")
         return []
     numbered: Numbered = []
+    lines = document[FIELD_LINES].get(name, (0, []))[1]
     for index, item in enumerate(items, start=1):
         if isinstance(item, dict):
-            numbered.append((item.pop(_LINE), _strip_lines(item)))
+            fields = item.pop(FIELD_LINES)
+            numbered.append((item.pop(_LINE), {**_strip_lines(item), FIELD_LINES: fields}))
         else:
-            errors.append(f"{name} item {index}: must be a mapping of fields, not {item!r:.40}")
+            errors.append(f"line {lines[index - 1]}: {name} item {index}: must be a mapping of fields, "
+                          f"not {item!r:.40}")
     return numbered
 
 
 def _strip_lines(value: Any) -> Any:
     """Drop the recorded lines from nested values so they reach the records as written."""
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != _LINE}
+        return {k: _strip_lines(v) for k, v in value.items() if k not in (_LINE, FIELD_LINES)}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value

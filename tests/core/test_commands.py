@@ -140,7 +140,8 @@ def test_an_admin_may_hand_over_any_topic(chat):
     assert reply.kind is ReplyKind.done and reply.note == "assigned"
     assert text(reply) == (
         "Done: Kate O'Brien is now the POC for *Legal*. "
-        "The topic's channels and the people concerned are told."
+        "The topic's channels and the people concerned are told.\n"
+        "They take over from Frank Müller."
     )
     assert poc(chat, "legal") == "kate@acme.test"
 

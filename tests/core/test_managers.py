@@ -18,7 +18,7 @@ from tests.harness import NOW, load_demo
 
 def with_managers(engine: Engine, topic: str, managers: list[str]) -> None:
     with read_session(engine) as session:
-        exported = export_directory(session)
+        exported = export_directory(session, NOW)
     topics = [t.model_copy(update={"managers": managers}) if t.name == topic else t
               for t in exported.topics]
     plan = apply_import(engine, exported.model_copy(update={"topics": topics}),

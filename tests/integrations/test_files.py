@@ -80,7 +80,7 @@ def test_a_yaml_import_creates_the_directory(engine: Engine, tmp_path: Path) -> 
             count(engine, Assignment)) == (2, 2, 2, 3)
 
 
-def test_problems_in_a_yaml_file_name_the_line_of_their_record_and_nothing_is_written(
+def test_problems_in_a_yaml_file_name_the_line_of_their_field_and_nothing_is_written(
     engine: Engine, tmp_path: Path,
 ) -> None:
     text = (ORG_YAML.replace("Europe/Madrid", "Europe/Atlantis")
@@ -92,10 +92,10 @@ def test_problems_in_a_yaml_file_name_the_line_of_their_record_and_nothing_is_wr
         apply_import(engine, data, actor="admin", now=NOW)
 
     assert raised.value.errors == [
-        "line 2: person 'alice@acme.test': unknown timezone 'Europe/Atlantis' "
+        "line 6: person 'alice@acme.test': unknown timezone 'Europe/Atlantis' "
         "(an IANA name such as Europe/Madrid)",
-        "line 12: topic 'Payments': unknown parent 'Treasury'",
-        "line 12: topic 'Payments': unknown person 'zed@acme.test' in backups",
+        "line 16: topic 'Payments': unknown parent 'Treasury'",
+        "line 19: topic 'Payments': unknown person 'zed@acme.test' in backups",
     ]
     assert count(engine, Person) == count(engine, AuditEntry) == 0
 
@@ -105,13 +105,13 @@ def test_shape_errors_in_yaml_are_all_reported_together_with_their_lines(tmp_pat
         "  - name: Tax\n    aliases: 5\n  - aliases: [vat]\n  - just a string\n"
         "teams:\n  - x\n")
 
-    assert errors_of(write(tmp_path / "org.yaml", text)) == [
-        "line 1: unknown section 'teams' (allowed: people, topics)",
-        "topics item 5: must be a mapping of fields, not 'just a string'",
-        "line 12: topic 'Payments': unknown field 'owner' (allowed: name, aliases, description, "
-        "tags, parent, channel, poc, backups, managers, examples)",
-        "line 20: topic 'Tax': field 'aliases': Input should be a valid list",
+    assert errors_of(write(tmp_path / "org.yaml", text)) == [  # in file order, at the field's own line
+        "line 17: topic 'Payments': unknown field 'owner' (allowed: name, aliases, description, "
+        "tags, parent, channel, poc, backups, managers, examples, scheduled)",
+        "line 21: topic 'Tax': field 'aliases': Input should be a valid list",
         "line 22: topic: missing field 'name'",
+        "line 23: topics item 5: must be a mapping of fields, not 'just a string'",
+        "line 24: unknown section 'teams' (allowed: people, topics)",
     ]
 
 
@@ -170,9 +170,9 @@ def test_csv_errors_name_the_row_counting_the_header_as_row_one(tmp_path: Path) 
 
     assert errors_of(write(tmp_path / "org.csv", text), people) == [
         "row 5: 8 cells, but the header has 7",
+        "row 6: topic 'Legal': field 'tags': '" + "x" * 40 + "' is longer than 64 characters",
         "staff.csv row 1: unknown column 'slack' (allowed: email, name, slack_id, teams_id, "
         "timezone, role)",
-        "row 6: topic 'Legal': field 'tags': '" + "x" * 40 + "' is longer than 64 characters",
     ]
 
 
@@ -181,7 +181,7 @@ def test_an_unknown_csv_column_is_named_with_the_allowed_ones(tmp_path: Path) ->
 
     assert errors_of(write(tmp_path / "org.csv", text)) == [
         "row 1: unknown column 'owner' (allowed: name, aliases, description, tags, parent, "
-        "channel, poc, backups, managers, examples)"]
+        "channel, poc, backups, managers, examples, scheduled)"]
 
 
 def test_malformed_csv_is_reported_with_its_row(tmp_path: Path) -> None:
@@ -264,7 +264,7 @@ def test_an_unknown_manager_in_a_yaml_file_names_its_line_and_nothing_is_written
         apply_import(engine, data, actor="admin", now=NOW)
 
     assert raised.value.errors == [
-        "line 10: topic 'Finance': unknown person 'zed@acme.test' in managers"]
+        "line 12: topic 'Finance': unknown person 'zed@acme.test' in managers"]
     assert (count(engine, Person), count(engine, Topic), count(engine, TopicManager)) == (0, 0, 0)
 
 
