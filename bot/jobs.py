@@ -113,8 +113,12 @@ def run_dispatch(*, engine: Engine, notifiers: Mapping[str, Notifier], now: date
 
 
 def _deliver(engine: Engine, notifier: Notifier, message: OutboxMessage, now: datetime, worker: str) -> str:
-    with read_session(engine) as session:
-        fresh = refresh(session, message)
+    try:
+        with read_session(engine) as session:
+            fresh = refresh(session, message)
+    except Exception:  # a store blip: this row waits for its lease, the others go on
+        _LOGGER.exception("could not check outbox row %s before delivering it; it will be tried again", message.id)
+        return "retrying"
     if fresh is None:
         with write_session(engine) as session:
             outbox.mark_dropped(session=session, message_id=message.id or 0, worker=worker, now=now,
@@ -153,7 +157,7 @@ def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worke
     with write_session(engine) as session:
         status = outbox.mark_failed(session=session, message_id=message.id or 0, worker=worker, now=now,
                                     error=error, retry_after=retry_after, permanent=permanent)
-        told = tell_unreachable(session=session, message=message, now=now) if status == "failed" and not_member else 0
+        told = _tell_unreachable(session, message, now) if status == "failed" and not_member else 0
     if status == "failed":
         # ERROR, with the row id: admins also see it on App Home and in /poc stats.
         _LOGGER.error("gave up on %s to %s:%s (outbox row %s): %s%s", message.kind, message.platform,
@@ -161,6 +165,16 @@ def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worke
         return "failed"
     _LOGGER.info("will retry outbox row %s to %s:%s: %s", message.id, message.platform, message.address, error)
     return "retrying" if status == "pending" else "released"
+
+
+def _tell_unreachable(session: Session, message: OutboxMessage, now: datetime) -> int:
+    """In a savepoint: failing to tell who can fix it must not undo giving the row up."""
+    try:
+        with session.begin_nested():
+            return tell_unreachable(session=session, message=message, now=now)
+    except Exception:
+        _LOGGER.exception("could not tell anyone that outbox row %s cannot be delivered", message.id)
+        return 0
 
 
 def run_handovers(*, engine: Engine, now: datetime, policy: NudgePolicy = NudgePolicy()) -> int:

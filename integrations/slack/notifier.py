@@ -29,6 +29,9 @@ SETTLE = timedelta(seconds=60)
 CLOCK_SLACK = timedelta(minutes=5)
 MARKER = "pocbot_outbox"  # the metadata event type each post carries, with its outbox key
 _LOOKUP_PAGES = 5
+# One row's calls (posts, look-ups, pauses) start within this: with the dispatcher starting rows
+# for half the 60 s lease and a call lasting TIMEOUT at most, a claim never lapses mid-delivery.
+ROW_BUDGET = 15.0  # seconds
 _DEFAULT_WAIT = BackoffRetryIntervalCalculator(backoff_factor=0.5)
 _SECTION_LIMIT = 3000
 # Errors no retry can fix: the row is given up (and logged) at once.
@@ -79,6 +82,7 @@ class SlackNotifier:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        self._until = 0.0  # the current row's budget (one dispatcher delivers one row at a time)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackNotifier | None:
@@ -90,6 +94,7 @@ class SlackNotifier:
     def deliver(self, message: OutboundMessage) -> Delivered:
         """Post once: an earlier try that may have landed is looked for before posting again."""
         text = render_notice(message, STYLE)
+        self._until = time.monotonic() + ROW_BUDGET
         try:
             channel = self._channel(message.address)
             if message.tries > 1:
@@ -118,7 +123,10 @@ class SlackNotifier:
                                         retry_after=SETTLE.total_seconds()) from exc
                 if attempt == MAX_RETRIES:
                     raise delivery_error(answer, message.address) from exc
-                time.sleep(self._pause(attempt))
+                pause = self._pause(attempt)
+                if time.monotonic() + pause > self._until:  # the next try goes to the next run, looking first
+                    raise DeliveryError(f"{exc} (out of time for this run)", retry_after=pause) from exc
+                time.sleep(pause)
                 attempt += 1
 
     def _post_once(self, channel: str, message: OutboundMessage, text: str) -> Delivered:
@@ -149,6 +157,8 @@ class SlackNotifier:
             params: dict[str, Any] = {"channel": conversation, "include_all_metadata": True, "limit": 200,
                                       "oldest": _oldest(message.first_tried_at)}
             for _ in range(_LOOKUP_PAGES):
+                if time.monotonic() > self._until:  # unsure whether it landed: neither post nor give up
+                    raise DeliveryError("out of time looking for an earlier try", retry_after=SETTLE.total_seconds())
                 page = (self.client.conversations_replies(ts=thread, **params) if thread
                         else self.client.conversations_history(**params))
                 for found in page.get("messages") or []:

@@ -130,3 +130,41 @@ def test_four_dispatchers_racing_over_200_rows_deliver_each_exactly_once_in_orde
     with read_session(engine) as session:
         statuses = session.exec(select(OutboxMessage.status)).all()
     assert set(statuses) == {"sent"}
+
+
+def test_failing_to_tell_who_can_fix_a_channel_does_not_undo_giving_the_row_up(engine: Engine, monkeypatch) -> None:
+    import bot.jobs
+
+    def broken(**_):
+        raise RuntimeError("two people answer to one email")
+
+    monkeypatch.setattr(bot.jobs, "tell_unreachable", broken)
+    [message] = queue(engine, "CPRIVATE")
+    notifier = RecordingNotifier()
+    notifier.fail(DeliveryError("not_in_channel", permanent=True, not_member=True))
+
+    assert dispatch(engine, notifier) == DispatchResult(claimed=1, failed=1)
+    assert row(engine, message).status == "failed"
+    assert dispatch(engine, notifier, NOW + timedelta(days=1)).claimed == 0
+
+
+def test_a_store_blip_while_checking_a_row_leaves_it_for_later_and_the_others_still_go(
+        sqlite_engine: Engine, monkeypatch) -> None:
+    import bot.jobs
+
+    real, calls = bot.jobs.refresh, []
+
+    def flaky(session, message):
+        calls.append(message.id)
+        if len(calls) == 1:
+            raise OSError("connection reset")
+        return real(session, message)
+
+    monkeypatch.setattr(bot.jobs, "refresh", flaky)
+    first, second = queue(sqlite_engine, "C1") + queue(sqlite_engine, "C2")
+    notifier = RecordingNotifier()
+
+    assert dispatch(sqlite_engine, notifier) == DispatchResult(claimed=2, sent=1, retrying=1)
+    assert notifier.ids == [second]
+    lapse(sqlite_engine, first)
+    assert dispatch(sqlite_engine, notifier, NOW + timedelta(minutes=2)).sent == 1 and notifier.ids == [second, first]

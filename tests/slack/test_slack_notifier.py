@@ -210,3 +210,18 @@ def test_a_thread_reply_that_landed_is_looked_for_in_its_thread(
     assert len(posts(fake_slack)) == 1
     [lookup] = fake_slack.calls("conversations.replies")
     assert (lookup.body["channel"], lookup.body["ts"]) == ("G0GROUP", "1700000000.000001")
+
+
+def test_a_row_whose_posts_keep_failing_stops_within_its_budget_and_is_tried_again_later(
+    sqlite_engine: Engine, fake_slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its claim must not lapse mid-delivery (another worker would post it too)."""
+    import integrations.slack.notifier as slack_notifier
+
+    monkeypatch.setattr(slack_notifier, "ROW_BUDGET", 0.0)  # spent at once: no second post in this run
+    notifier = SlackNotifier(make_web_client(BOT_TOKEN, fake_slack.url, wait=QUICK))
+    message = announcement(sqlite_engine, "C0PAY")
+    fake_slack.fail("chat.postMessage", Failure(503, error="service_unavailable"))
+
+    assert dispatch(sqlite_engine, notifier) == DispatchResult(claimed=1, retrying=1)
+    assert len(posts(fake_slack)) == 1 and row(sqlite_engine, message).status == "pending"
