@@ -4,14 +4,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.addresses import channel_platform, person_address, person_payload
 from bot.inquiry_moves import move_inquiries
 from bot.nudges import NudgePolicy
-from store.models import DirectoryChange, OutboxMessage, Subscription, Topic, TopicTag
+from store.models import DirectoryChange, Subscription, Topic, TopicTag
 from store.people import by_email, by_ids
+from store import outbox
+from store.outbox import NewMessage
 
 _MAX_DEPTH = 32
 
@@ -33,7 +34,8 @@ def announce_change(*, session: Session, change: DirectoryChange, now: datetime,
         rows.append((*person_address(person), f"dm_{change.kind}_new"))
     if previous is not None and previous.id != (person.id if person else None):
         rows.append((*person_address(previous), f"dm_{change.kind}_old"))
-    written = sum(_outbox(session, change.id, platform, address, kind, payload, now) for platform, address, kind in rows)
+    written = outbox.add(session=session, now=now, messages=[
+        NewMessage(f"change:{change.id}:{kind}", kind, platform, address, payload) for platform, address, kind in rows])
     return written + move_inquiries(session=session, change=change, topic=topic, now=now, lang=lang, defaults=policy)
 
 
@@ -58,15 +60,3 @@ def _lineage(session: Session, topic: Topic) -> list[Topic]:
         chain.append(current)
         current = session.get(Topic, current.parent_id) if current.parent_id else None
     return chain
-
-
-def _outbox(session: Session, change_id: int, platform: str, address: str, kind: str, payload: dict, now: datetime) -> int:
-    """Insert unless this change already owes this recipient this message (then 0)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(OutboxMessage.__table__).values(
-        dedupe_key=f"change:{change_id}:{kind}:{platform}:{address}"[:200], platform=platform,
-        address=address, kind=kind, payload=payload, status="pending", attempts=0,
-        next_attempt_at=now, created_at=now, last_error="",
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id)
-    # RETURNING, not rowcount: psycopg 3 reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-    return len(session.execute(statement).all())

@@ -28,6 +28,8 @@ from store.digest import Recipient
 from store.models import Person, Topic
 from store.outbox import as_utc
 from store.people import by_ids
+from store import outbox
+from store.outbox import NewMessage
 
 _LOGGER = logging.getLogger(__name__)
 WEEK = timedelta(days=7)
@@ -154,13 +156,12 @@ def _send(session: Session, now: datetime, week: str, zones: set[str], default_t
     messages += _manager_digests(session, now, week, names, with_default, lang)
     if with_default:  # channels have no zone of their own
         messages += _channel_digests(session, now, week, lang)
-    store.enqueue(session=session, messages=messages, now=now)
-    return Counter(m["kind"].removeprefix("digest_") for m in messages)
+    outbox.add(session=session, messages=messages, now=now)
+    return Counter(m.kind.removeprefix("digest_") for m in messages)
 
 
-def _message(kind: str, week: str, platform: str, address: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"dedupe_key": f"digest:{kind}:{week}:{platform}:{address}", "platform": platform,
-            "address": address, "kind": f"digest_{kind}", "payload": payload}
+def _message(kind: str, week: str, platform: str, address: str, payload: dict[str, Any]) -> NewMessage:
+    return NewMessage(f"digest:{kind}:{week}", f"digest_{kind}", platform, address, payload)
 
 
 # person_address and person_payload read only ids, name and email, which a Recipient has.

@@ -10,6 +10,8 @@ from bot.nudges import NudgePolicy, due_after
 from store import inquiries
 from store.directory import current_assignments
 from store.models import DirectoryChange, Person, Topic
+from store import outbox
+from store.outbox import NewMessage
 
 
 def move_inquiries(*, session: Session, change: DirectoryChange, topic: Topic, now: datetime,
@@ -32,11 +34,10 @@ def move_inquiries(*, session: Session, change: DirectoryChange, topic: Topic, n
     new, old = session.get(Person, to_id), session.get(Person, change.previous_person_id)
     payload = {"lang": lang, "topic": topic.name, "topic_id": topic.id, "count": len(moved),
                "inquiry_ids": moved, "person": person_payload(new), "previous": person_payload(old)}
-    rows = [{"dedupe_key": f"change:{change.id}:inquiries_moved_{side}", "platform": platform,
-             "address": address, "kind": f"inquiry_moved_{side}", "payload": payload}
-            for side, person in (("new", new), ("old", old)) if person is not None
-            for platform, address in [person_address(person)]]
-    inquiries.enqueue(session=session, messages=rows, now=now)
+    rows = [NewMessage(f"change:{change.id}:inquiries_moved_{side}", f"inquiry_moved_{side}", *person_address(person),
+                       payload)
+            for side, person in (("new", new), ("old", old)) if person is not None]
+    outbox.add(session=session, messages=rows, now=now)
     return len(rows)
 
 

@@ -18,6 +18,8 @@ from store.db import write_session
 from store.inquiries import DueInquiry, PersonRow, Step
 from store.models import AssignmentKind, Inquiry, Person, TopicPolicy
 from store.queries import assigned_at
+from store import outbox
+from store.outbox import NewMessage
 
 _LOGGER = logging.getLogger(__name__)
 # A row whose step could not be worked out (bad data, a bug) is tried again this much
@@ -115,7 +117,7 @@ def _sweep_batch(session: Session, now: datetime, limit: int, defaults: NudgePol
         counts[outcome] += 1
         steps.append(step)
         messages += rows
-    inquiries.enqueue(session=session, messages=messages, now=now)
+    outbox.add_many(session=session, messages=messages, now=now)
     inquiries.reschedule(session=session, steps=steps)
     counts["messages"] = len(messages)
     return counts
@@ -214,12 +216,11 @@ def _payload(row: DueInquiry, batch: _Batch, assignee: PersonRow, policy: NudgeP
 
 
 def _message(inquiry_id: int, now: datetime, sent: int, level: int, kind: str, platform: str, address: str,
-             payload: dict) -> dict:
+             payload: dict) -> NewMessage:
     # One row per step, due time and recipient. The claim already makes each due time one
     # sweep's; the sweep's instant keeps apart the rounds of an inquiry that was reopened,
     # handed off or moved (its counters start again, so step numbers repeat).
-    return {"dedupe_key": f"nudge:{inquiry_id}:{int(now.timestamp())}:{sent}:{level}:{kind}:{platform}:{address}",
-            "platform": platform, "address": address, "kind": kind, "payload": payload}
+    return NewMessage(f"nudge:{inquiry_id}:{int(now.timestamp())}:{sent}:{level}:{kind}", kind, platform, address, payload)
 
 
 def shorten(text: str, limit: int = QUESTION_DISPLAY) -> str:

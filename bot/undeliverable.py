@@ -4,14 +4,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.addresses import person_address
 from bot.notify import OutboundMessage
 from bot.permissions import managers_of
-from store.models import OutboxMessage, Person, Role, Topic
+from store.models import Person, Role, Topic
 from store.people import by_email
+from store import outbox
+from store.outbox import NewMessage
 
 UNREACHABLE = "channel_unreachable"
 _MAX_DEPTH = 32
@@ -26,7 +27,9 @@ def tell_unreachable(*, session: Session, message: OutboundMessage, now: datetim
     payload = message.payload or {}
     notice = {"lang": payload.get("lang", "en"), "channel": message.address, "topic": payload.get("topic") or ""}
     recipients = _who_can_fix(session, payload, now)
-    return sum(_write(session, message.platform, message.address, person, notice, now) for person in recipients)
+    return outbox.add(session=session, now=now, messages=[
+        NewMessage(f"{UNREACHABLE}:{message.platform}:{message.address}", UNREACHABLE, *person_address(person), notice)
+        for person in recipients])
 
 
 def _who_can_fix(session: Session, payload: dict, now: datetime) -> list[Person]:
@@ -48,15 +51,3 @@ def _lineage(session: Session, topic_id: int) -> list[int]:
         chain.append(current.id)
         current = session.get(Topic, current.parent_id) if current.parent_id else None
     return chain
-
-
-def _write(session: Session, platform: str, channel: str, person: Person, notice: dict, now: datetime) -> int:
-    """Insert unless this person was already told about this channel (then 0)."""
-    to_platform, address = person_address(person)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(OutboxMessage.__table__).values(
-        dedupe_key=f"{UNREACHABLE}:{platform}:{channel}:{to_platform}:{address}"[:200], platform=to_platform,
-        address=address, kind=UNREACHABLE, payload=notice, status="pending", attempts=0, tries=0,
-        next_attempt_at=now, created_at=now, last_error="",
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id)
-    return len(session.execute(statement).all())

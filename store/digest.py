@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from store.models import (
-    INQUIRY_WAITING_SQL, DirectoryChange, Inquiry, JobMark, OutboxMessage, Person, Subscription, Topic, TopicManager,
+    INQUIRY_WAITING_SQL, DirectoryChange, Inquiry, JobMark, Person, Subscription, Topic, TopicManager,
 )
 from store.outbox import as_utc
 
@@ -72,17 +72,6 @@ def mark(*, session: Session, key: str, now: datetime) -> bool:
         .returning(JobMark.__table__.c.key)
     )
     return session.connection().execute(statement).first() is not None
-
-
-def enqueue(*, session: Session, messages: Sequence[dict[str, Any]], now: datetime) -> None:
-    """Outbox rows (dedupe_key, platform, address, kind, payload); a known key is kept."""
-    if not messages:
-        return
-    now = as_utc(now)
-    rows = [{**m, "dedupe_key": m["dedupe_key"][:200], "status": "pending", "attempts": 0,
-             "next_attempt_at": now, "created_at": now, "last_error": ""} for m in messages]
-    statement = _dialect(session).insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    session.connection().execute(statement, rows)
 
 
 def _in_zones(column: Any, names: Collection[str], with_none: bool) -> ColumnElement[bool]:

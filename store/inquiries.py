@@ -2,24 +2,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, and_, or_, select, text, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from store.models import (
-    INQUIRY_WAITING, INQUIRY_WAITING_SQL, Inquiry, OutboxMessage, Person, PersonSchedule, Topic, TopicPolicy,
+    INQUIRY_WAITING, INQUIRY_WAITING_SQL, Inquiry, Person, PersonSchedule, Topic, TopicPolicy,
 )
-from store.outbox import as_utc
+from store.outbox import as_utc, converter
 
 _LOGGER = logging.getLogger(__name__)
 _TABLE = Inquiry.__table__
-_OUTBOX = OutboxMessage.__table__
 # A settled status and the column recording when (closed: given up without an answer).
 SETTLED_AT = {"answered": "answered_at", "resolved": "resolved_at", "closed": None}
 
@@ -112,26 +111,12 @@ def claim_due(*, session: Session, now: datetime, limit: int) -> list[DueInquiry
     return sorted((DueInquiry._make(row) for row in rows), key=lambda r: r.id)
 
 
-# A sweep's two bulk writes go to the DBAPI's executemany, with values converted by the
-# columns' own SQLAlchemy types: SQLAlchemy's per-row statement processing cost a quarter
-# of a sweep's time (bench/nudge_sweep.py), and a payload shared by a step's recipients is
-# serialised once. What is stored is exactly what SQLAlchemy itself writes (tested).
+# A sweep's rescheduling goes to the DBAPI's executemany, with values converted by the
+# columns' own SQLAlchemy types, as its outbox rows do (store.outbox.add_many).
 _RESCHEDULE = "UPDATE inquiry SET next_nudge_at = {p}, nudges_sent = {p}, escalation_level = {p} WHERE id = {p}"
-_ENQUEUE = (
-    "INSERT INTO outbox (dedupe_key, platform, address, kind, payload, status, attempts, next_attempt_at,"
-    " created_at, last_error) VALUES ({p}, {p}, {p}, {p}, {p}, 'pending', 0, {p}, {p}, '')"
-    " ON CONFLICT (dedupe_key) DO NOTHING"
-)
-
-
 def _driver_sql(session: Session, template: str) -> tuple[str, Dialect]:
     dialect = session.get_bind().dialect
     return template.format(p="?" if dialect.paramstyle == "qmark" else "%s"), dialect
-
-
-def _converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    convert = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return (lambda value: None if value is None else convert(value)) if convert else (lambda value: value)
 
 
 def reschedule(*, session: Session, steps: Sequence[Step]) -> None:
@@ -139,24 +124,8 @@ def reschedule(*, session: Session, steps: Sequence[Step]) -> None:
     if not steps:
         return
     sql, dialect = _driver_sql(session, _RESCHEDULE)
-    when = _converter(_TABLE.c.next_nudge_at, dialect)
+    when = converter(_TABLE.c.next_nudge_at, dialect)
     params = [(when(s.next_nudge_at), s.nudges_sent, s.escalation_level, s.inquiry_id) for s in steps]
-    session.connection().exec_driver_sql(sql, params)
-
-
-def enqueue(*, session: Session, messages: Sequence[dict[str, Any]], now: datetime) -> None:
-    """Insert outbox rows (dedupe_key, platform, address, kind, payload); a known key is kept."""
-    if not messages:
-        return
-    sql, dialect = _driver_sql(session, _ENQUEUE)
-    at = _converter(_OUTBOX.c.created_at, dialect)(as_utc(now))
-    to_json, serialised = _converter(_OUTBOX.c.payload, dialect), {}
-    params = []
-    for m in messages:
-        payload = serialised.get(id(m["payload"]))
-        if payload is None:
-            payload = serialised[id(m["payload"])] = to_json(m["payload"])
-        params.append((m["dedupe_key"][:200], m["platform"], m["address"], m["kind"], payload, at, at))
     session.connection().exec_driver_sql(sql, params)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,15 @@ def test_only_the_teams_adapter_imports_the_bot_framework():
         if teams not in path.parents and _imports(path) & BOT_FRAMEWORK
     ]
     assert leaks == []
+
+
+def test_only_the_outbox_module_writes_outbox_rows():
+    """One writer owns the queue's rows and their dedupe keys (store/outbox.py: add, add_many)."""
+    writers = []
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "store").rglob("*.py"), *(ROOT / "integrations").rglob("*.py")]:
+        if path == ROOT / "store" / "outbox.py" or "migrations" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        if re.search(r"INSERT INTO outbox|insert\(OutboxMessage|\.add(?:_all)?\(\s*OutboxMessage\(", source):
+            writers.append(str(path.relative_to(ROOT)))
+    assert writers == []

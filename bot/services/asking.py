@@ -16,6 +16,8 @@ from bot.services.lookup import answer_for
 from store import inquiries
 from store.outbox import as_utc
 from store.models import INQUIRY_WAITING, Inquiry, Person, Question, Role, Topic, TopicPolicy
+from store import outbox
+from store.outbox import NewMessage
 
 MAX_QUESTION = 40_000  # a 10,000-character question is kept whole; beyond this is a paste accident
 INTRO_DISPLAY = 2500  # the question as shown in chat; the store keeps it whole
@@ -85,9 +87,8 @@ def ask_topic(session: Session, ctx: Context, topic_id: int, question: str) -> R
         inquiry.conversation_person_id = assignee.id  # channel, which they may not be in (a DM, then)
     payload = payload_of(session, inquiry, topic, assignee, shared=where != "direct",
                          away=_pv(answer.primary) if assignee is not answer.primary else None)
-    inquiries.enqueue(session=session, now=ctx.now, messages=[{
-        "dedupe_key": f"inquiry:{inquiry.id}:intro", "platform": platform, "address": address,
-        "kind": "inquiry_intro", "payload": payload}])
+    outbox.add(session=session, now=ctx.now, messages=[
+        NewMessage(f"inquiry:{inquiry.id}:intro", "inquiry_intro", platform, address, payload)])
     lines = ()
     if assignee is not answer.primary:
         lines = (Message("ask_cover_line", {"poc": answer.primary, "until": answer.away_until, "person": assignee}),)
@@ -242,10 +243,9 @@ def _hand_off(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
     previous = _assignee(session, inquiry)
     inquiry.assignee_person_id = target.id
     payload = payload_of(session, inquiry, _topic(session, inquiry), target, shared=False, previous=_pv(previous))
-    inquiries.enqueue(session=session, now=ctx.now, messages=[{
-        "dedupe_key": f"inquiry:{inquiry.id}:handoff:{target.id}:{ctx.now.isoformat()}",
-        "platform": _address_of(session, target.id)[0], "address": _address_of(session, target.id)[1],
-        "kind": "inquiry_handoff", "payload": payload}])
+    outbox.add(session=session, now=ctx.now, messages=[NewMessage(
+        f"inquiry:{inquiry.id}:handoff:{target.id}:{ctx.now.isoformat()}", "inquiry_handoff",
+        *_address_of(session, target.id), payload)])
     _tell(session, ctx, inquiry, "handed_off", to="asker", person=_pv(target))
     return done(ctx, "inquiry_handed_off", person=target, topic=_topic(session, inquiry))
 
@@ -327,9 +327,8 @@ def _tell(session: Session, ctx: Context, inquiry: Inquiry, event: str, *, to: s
         place = _asker_address(session, inquiry)
     else:
         place = _address_of(session, inquiry.assignee_person_id)
-    inquiries.enqueue(session=session, now=ctx.now, messages=[{
-        "dedupe_key": f"inquiry:{inquiry.id}:{event}:{ctx.now.isoformat()}", "platform": place[0],
-        "address": place[1], "kind": "inquiry_update", "payload": payload}])
+    outbox.add(session=session, now=ctx.now, messages=[
+        NewMessage(f"inquiry:{inquiry.id}:{event}:{ctx.now.isoformat()}", "inquiry_update", *place, payload)])
 
 
 def payload_of(session: Session, inquiry: Inquiry, topic: str, assignee: PersonView, *, shared: bool,

@@ -1,6 +1,7 @@
 """The inquiry store claims due rows once, through its partial index, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,9 +9,10 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from store import inquiries
+from store import inquiries, outbox
 from store.db import read_session, write_session
 from store.inquiries import Step
+from store.outbox import NewMessage
 from store.models import Inquiry, OutboxMessage, Person, Topic
 from tests.harness import race
 
@@ -79,12 +81,10 @@ def test_reschedule_stores_each_rows_next_time_and_counters(engine: Engine) -> N
 
 
 def test_an_outbox_row_already_written_for_a_step_is_not_written_again(engine: Engine) -> None:
-    message = {"dedupe_key": "nudge:1:1:0:inquiry_nudge:slack:U0DAN", "platform": "slack", "address": "U0DAN",
-               "kind": "inquiry_nudge", "payload": {"inquiry_id": 1}}
+    message = NewMessage("nudge:1:1:0:inquiry_nudge", "inquiry_nudge", "slack", "U0DAN", {"inquiry_id": 1})
     for _ in range(2):
         with write_session(engine) as session:
-            inquiries.enqueue(session=session, messages=[message, {**message, "address": "U0EVE",
-                                                                   "dedupe_key": "nudge:1:1:1:x:slack:U0EVE"}], now=NOW)
+            outbox.add_many(session=session, messages=[message, replace(message, address="U0EVE")], now=NOW)
     with read_session(engine) as session:
         rows = session.exec(select(OutboxMessage)).all()
     assert sorted(r.address for r in rows) == ["U0DAN", "U0EVE"]
@@ -172,11 +172,10 @@ def test_the_bulk_writes_store_values_exactly_as_sqlalchemy_does(engine: Engine)
         inquiries.reschedule(session=session, steps=[Step(by_sweep, due, 1, 0)])
         session.add(OutboxMessage(dedupe_key="orm", platform="slack", address="U1", kind="k", payload=payload,
                                   next_attempt_at=NOW, created_at=NOW))
-        inquiries.enqueue(session=session, now=NOW, messages=[
-            {"dedupe_key": "sweep", "platform": "slack", "address": "U1", "kind": "k", "payload": payload}])
+        outbox.add_many(session=session, now=NOW, messages=[NewMessage("sweep", "k", "slack", "U1", payload)])
     cast = "::text" if engine.dialect.name == "postgresql" else ""
     with engine.connect() as conn:
         times = dict(conn.execute(text(f"SELECT id, next_nudge_at{cast} FROM inquiry")).all())
         stored = dict(conn.execute(text(f"SELECT dedupe_key, payload{cast} || ' ' || created_at{cast} FROM outbox")).all())
     assert times[by_sweep] == times[by_orm]
-    assert stored["sweep"] == stored["orm"]
+    assert stored["sweep:slack:U1"] == stored["orm"]

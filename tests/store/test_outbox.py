@@ -220,3 +220,17 @@ def test_times_in_other_zones_or_naive_are_read_as_utc(engine: Engine, moment: d
 
     assert claim(engine, now=moment - timedelta(seconds=1)) == []
     assert claim(engine, now=moment) == [message]
+
+
+def test_add_queues_each_source_and_recipient_once_and_says_how_many_went_in(engine: Engine) -> None:
+    from store.outbox import NewMessage
+
+    first = NewMessage("change:1:announcement", "announcement", "slack", "C1", {"topic": "Payroll"})
+    messages = [first, NewMessage("change:1:announcement", "announcement", "slack", "C2", {"topic": "Payroll"})]
+    with write_session(engine) as session:
+        assert outbox.add(session=session, messages=messages, now=NOW) == 2
+    with write_session(engine) as session:  # a retried event, a second replica: nothing new
+        assert outbox.add(session=session, messages=[first], now=NOW) == 0
+    with read_session(engine) as session:
+        keys = sorted(m.dedupe_key for m in session.exec(select(OutboxMessage)).all())
+    assert keys == ["change:1:announcement:slack:C1", "change:1:announcement:slack:C2"]
