@@ -20,9 +20,11 @@ from bot.digest import run_digests
 from bot.nudges import NudgePolicy, run_nudges
 from bot.announce import announce_change
 from bot.notify import Delivered, DeliveryError, Notifier
+from bot import landing
 from bot.freshness import refresh
+import bot.services.asking  # noqa: F401  (registers its messages' landing hooks)
 from bot.undeliverable import tell_unreachable
-from store import inquiries, outbox
+from store import outbox
 from store.db import read_session, write_session
 from store.directory import bump_version
 from store.models import DirectoryChange, OutboxMessage
@@ -137,19 +139,10 @@ def _deliver(engine: Engine, notifier: Notifier, message: OutboxMessage, now: da
     with write_session(engine) as session:
         marked = outbox.mark_sent(session=session, message_id=message.id or 0, worker=worker, now=now)
         if marked and landed is not None:
-            _note_landing(session, message, landed)
+            landing.landed(session, message, landed)
     if not marked:
         _LOGGER.warning("outbox row %s was delivered after its claim lapsed", message.id)
     return "sent"
-
-
-def _note_landing(session: Session, message: OutboxMessage, landed: Delivered) -> None:
-    """An inquiry's introduction, posted where asker and POC both are, becomes its thread:
-    replies there answer it, and its progress is posted there."""
-    payload = message.payload or {}
-    if message.kind == "inquiry_intro" and payload.get("shared") and payload.get("inquiry_id"):
-        inquiries.set_conversation(session=session, inquiry_id=int(payload["inquiry_id"]),
-                                   platform=message.platform, conversation=landed.conversation, thread=landed.thread)
 
 
 def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worker: str, error: str,

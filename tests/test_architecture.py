@@ -60,3 +60,9 @@ def test_only_the_outbox_module_writes_outbox_rows():
         if re.search(r"INSERT INTO outbox|insert\(OutboxMessage|\.add(?:_all)?\(\s*OutboxMessage\(", source):
             writers.append(str(path.relative_to(ROOT)))
     assert writers == []
+
+
+def test_the_dispatcher_knows_no_message_kind_by_name():
+    """What follows a message landing is a hook its writer registers (bot/landing.py)."""
+    source = (ROOT / "bot" / "jobs.py").read_text(encoding="utf-8")
+    assert not re.search(r"kind\s*==\s*[\"']", source)

@@ -8,6 +8,8 @@ from typing import cast
 from sqlmodel import Session
 
 from bot.addresses import channel_platform, person_address, person_payload
+from bot.landing import on_landing
+from bot.notify import Delivered
 from bot.messages import ChannelRef, Message, PersonView, Reply, ReplyKind, TopicAnswer
 from bot.nudges import due_after, open_inquiry, shorten, snooze_inquiry
 from bot.permissions import who_can
@@ -15,7 +17,7 @@ from bot.services.context import Context, done, find_topic, invalid, view
 from bot.services.lookup import answer_for
 from store import inquiries
 from store.outbox import as_utc
-from store.models import INQUIRY_WAITING, Inquiry, Person, Question, Role, Topic, TopicPolicy
+from store.models import INQUIRY_WAITING, Inquiry, OutboxMessage, Person, Question, Role, Topic, TopicPolicy
 from store import outbox
 from store.outbox import NewMessage
 
@@ -381,3 +383,11 @@ def _pv(person: PersonView | None) -> dict | None:
     return person_payload(cast(Person, person))
 
 
+@on_landing("inquiry_intro")
+def _introduction_landed(session: Session, message: OutboxMessage, landed: Delivered) -> None:
+    """An inquiry's introduction, posted where asker and POC both are, becomes its thread:
+    replies there answer it, and its progress is posted there."""
+    payload = message.payload or {}
+    if payload.get("shared") and payload.get("inquiry_id"):
+        inquiries.set_conversation(session=session, inquiry_id=int(payload["inquiry_id"]),
+                                   platform=message.platform, conversation=landed.conversation, thread=landed.thread)
