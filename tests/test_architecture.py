@@ -66,3 +66,48 @@ def test_the_dispatcher_knows_no_message_kind_by_name():
     """What follows a message landing is a hook its writer registers (bot/landing.py)."""
     source = (ROOT / "bot" / "jobs.py").read_text(encoding="utf-8")
     assert not re.search(r"kind\s*==\s*[\"']", source)
+
+
+def _module_imports(path: Path, name: str, modules: set[str]) -> set[str]:
+    """Modules of ours imported at module level (TYPE_CHECKING blocks too: a cycle of types is
+    still a cycle of design); imports inside functions are the deliberate lazy ones."""
+    found: set[str] = set()
+
+    def visit(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if node.level:
+                    package = name.split(".")[: len(name.split(".")) - node.level + (path.name == "__init__.py")]
+                    module = ".".join(package + ([module] if module else []))
+                found.add(module)
+                found.update(f"{module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, (ast.If, ast.Try)):
+                visit(node.body + node.orelse + [s for h in getattr(node, "handlers", []) for s in h.body])
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return {m for m in found if m in modules and m != name}
+
+
+def test_no_import_cycles():
+    paths = {}
+    for package in ("bot", "store", "integrations"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" not in path.parts:
+                parts = path.relative_to(ROOT).with_suffix("").parts
+                paths[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {name: _module_imports(path, name, set(paths)) for name, path in paths.items()}
+    cycles = []
+    for start in graph:  # a cycle is a path back to where it started
+        stack, seen = [(start, (start,))], set()
+        while stack:
+            node, trail = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    cycles.append(trail)
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, (*trail, nxt)))
+    assert cycles == []

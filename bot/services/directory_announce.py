@@ -1,7 +1,6 @@
 """An import that changes POCs announces each changed topic once (unless told to be quiet)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -9,9 +8,8 @@ from sqlmodel import Session
 from bot.announce import announce_change
 from bot.nudges import NudgePolicy
 from store.models import DirectoryChange, Person, Topic
+from bot.services.directory_plan import ImportPlan
 
-if TYPE_CHECKING:
-    from bot.services.directory_import import ImportPlan
 
 
 def announce_import(session: Session, plan: ImportPlan, *, actor: str, reason: str,

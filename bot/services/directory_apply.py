@@ -5,12 +5,13 @@ from bot.understanding.text import fold
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
 from store.bulk import chunks, insert_rows, update_rows
 from bot.services.directory_file import ScheduledRecord
+from bot.services.directory_plan import Change, ImportPlan
 from store.directory import Current, DirectoryWriter, current_assignments
 from store.directory_bulk import delete_topic_children, insert_people, insert_topics
 from store import examples
@@ -18,8 +19,6 @@ from store.models import DirectoryChange, Person, Role, Topic, TopicAlias, Topic
 from store.outbox import as_utc
 from store.schedule import cancel_pending
 
-if TYPE_CHECKING:
-    from bot.services.directory_import import Change, ImportPlan
 
 _LOGGER = logging.getLogger(__name__)
 BATCH = 2000  # changes per flush: big enough for few round trips, small enough for memory
