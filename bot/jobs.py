@@ -8,9 +8,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, update
 from sqlalchemy.engine import Engine
@@ -32,6 +33,39 @@ from store.models import DirectoryChange, OutboxMessage
 _LOGGER = logging.getLogger(__name__)
 DISPATCH_LEASE = timedelta(seconds=60)
 KEEP_SENT = timedelta(days=30)
+DISPATCH_EVERY = timedelta(seconds=1)
+HANDOVERS_EVERY = timedelta(seconds=15)
+PRUNE_EVERY = timedelta(hours=1)
+NUDGES_EVERY = timedelta(minutes=1)  # nudges are due by the working hour, not the second
+DIGESTS_EVERY = timedelta(minutes=15)  # a digest is due by the hour of each time zone
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta  # how often `pocbot serve` runs it; `pocbot tick` runs each once
+    run: Callable[[datetime], Any]  # as of `now`
+
+
+def job_table(*, engine: Engine, notifiers: Mapping[str, Notifier], worker: str, policy: NudgePolicy = NudgePolicy(),
+              digest: str = "off", language: str = "en", stop: threading.Event | None = None,
+              deliver_all: bool = False) -> list[Job]:
+    """Every scheduled job, in the order a tick runs them: the one table for serve and tick.
+    `deliver_all`: deliver everything due at `now` (a tick has no next second) rather than
+    one row per address per run (serve's pacing)."""
+    def dispatch(now: datetime) -> DispatchResult:
+        if deliver_all:
+            return run_dispatch_all(engine=engine, notifiers=notifiers, now=now, worker=worker)
+        return run_dispatch(engine=engine, notifiers=notifiers, now=now, worker=worker, stop=stop)
+
+    return [
+        Job("handovers", HANDOVERS_EVERY, lambda now: run_handovers(engine=engine, now=now, policy=policy)),
+        Job("nudges", NUDGES_EVERY, lambda now: run_nudges(engine=engine, now=now, defaults=policy)),
+        Job("digests", DIGESTS_EVERY, lambda now: run_digests(
+            engine=engine, now=now, when=digest, default_tz=policy.timezone or "UTC", lang=language)),
+        Job("dispatch", DISPATCH_EVERY, dispatch),
+        Job("prune", PRUNE_EVERY, lambda now: run_prune(engine=engine, now=now)),
+    ]
 
 
 @dataclass(frozen=True)
@@ -63,11 +97,11 @@ def worker_id() -> str:
 def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
             policy: NudgePolicy = NudgePolicy(), digest: str = "off", language: str = "en") -> DueResult:
     """Every due job once, as of `now` (what `pocbot tick` runs)."""
-    handovers = run_handovers(engine=engine, now=now, policy=policy)
-    nudged = run_nudges(engine=engine, now=now, defaults=policy)
-    digests = run_digests(engine=engine, now=now, when=digest, default_tz=policy.timezone or "UTC", lang=language)
-    dispatch = run_dispatch_all(engine=engine, notifiers=notifiers, now=now, worker=worker)
-    return DueResult(handovers, dispatch, run_prune(engine=engine, now=now), nudged.claimed, digests.messages)
+    done = {job.name: job.run(now) for job in job_table(
+        engine=engine, notifiers=notifiers, worker=worker, policy=policy, digest=digest, language=language,
+        deliver_all=True)}
+    return DueResult(done["handovers"], done["dispatch"], done["prune"], done["nudges"].claimed,
+                     done["digests"].messages)
 
 
 def run_dispatch_all(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime,

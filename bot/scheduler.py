@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -13,18 +13,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from bot.jobs import run_dispatch, run_handovers, run_prune, worker_id
-from bot.digest import run_digests
-from bot.nudges import NudgePolicy, run_nudges
+from bot.jobs import job_table, worker_id
+from bot.nudges import NudgePolicy
 from bot.notify import Notifier
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-DISPATCH_EVERY = timedelta(seconds=1)
-HANDOVERS_EVERY = timedelta(seconds=15)
-PRUNE_EVERY = timedelta(hours=1)
-NUDGES_EVERY = timedelta(minutes=1)
-DIGESTS_EVERY = timedelta(minutes=15)  # a digest is due by the hour of each time zone  # nudges are due by the working hour, not the second
 # The store says what is due, so a run skipped (or coalesced) after a pause loses
 # nothing: the next run finds the same rows.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -46,20 +40,13 @@ def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock:
         job_defaults=JOB_DEFAULTS,
         timezone=timezone.utc,
     )
-    jobs: dict[str, tuple[timedelta, Callable[[], Any]]] = {
-        "dispatch": (DISPATCH_EVERY, lambda: run_dispatch(
-            engine=engine, notifiers=notifiers, now=clock(), worker=worker, stop=stop)),
-        "handovers": (HANDOVERS_EVERY, lambda: run_handovers(engine=engine, now=clock(), policy=policy)),
-        "prune": (PRUNE_EVERY, lambda: run_prune(engine=engine, now=clock())),
-        "nudges": (NUDGES_EVERY, lambda: run_nudges(engine=engine, now=clock(), defaults=policy)),
-        "digests": (DIGESTS_EVERY, lambda: run_digests(
-            engine=engine, now=clock(), when=digest, default_tz=policy.timezone or "UTC", lang=language)),
-    }
     started = datetime.now(timezone.utc)
-    for name, (every, work) in jobs.items():
+    for job in job_table(engine=engine, notifiers=notifiers, worker=worker, policy=policy, digest=digest,
+                         language=language, stop=stop):
         scheduler.add_job(
-            guarded(name, work), IntervalTrigger(seconds=every.total_seconds(), timezone=timezone.utc),
-            id=name, name=name, next_run_time=started,  # first run at once, not one interval in
+            guarded(job.name, lambda job=job: job.run(clock())),
+            IntervalTrigger(seconds=job.every.total_seconds(), timezone=timezone.utc),
+            id=job.name, name=job.name, next_run_time=started,  # first run at once, not one interval in
         )
     scheduler.start()
     _LOGGER.info("scheduler started as %s for %s", worker, ", ".join(sorted(notifiers)) or "no platform")

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.core import Bot
+from bot.notify import Notifier
 from bot.settings import Settings, get_settings
 from store import migrate
 from store import people
@@ -69,3 +70,16 @@ def person_name(engine: Engine, email: str) -> str | None:
     with read_session(engine) as session:
         person = people.by_email(session=session, email=email)
         return person.name if person else None
+
+
+def notifiers(settings: Settings, engine: Engine, *, console: object | None = None) -> dict[str, Notifier]:
+    """One notifier per configured platform, for serve and tick alike (rows of the others wait in
+    the outbox); the console's when a terminal is given."""
+    from integrations.console.notifier import ConsoleNotifier
+    from integrations.slack.notifier import SlackNotifier
+    from integrations.teams.notifier import TeamsNotifier
+
+    found: list[Notifier | None] = [SlackNotifier.from_settings(settings), TeamsNotifier.from_settings(settings, engine)]
+    if console is not None:
+        found.append(ConsoleNotifier(console))
+    return {notifier.platform: notifier for notifier in found if notifier is not None}

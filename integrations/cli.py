@@ -161,9 +161,6 @@ def tick(
 ) -> None:
     """Run every due job once: dated handovers, then deliveries (for cron, and tests)."""
     from bot.jobs import run_due, worker_id
-    from integrations.console.notifier import ConsoleNotifier
-    from integrations.slack.notifier import SlackNotifier
-    from integrations.teams.notifier import TeamsNotifier
 
     try:
         now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
@@ -171,10 +168,7 @@ def tick(
         raise _refuse(f"--at must be an ISO 8601 date or time, not {at!r}.") from None
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     engine, settings = _engine(), get_settings()
-    notifiers: dict = {"console": ConsoleNotifier(console)}
-    for notifier in (SlackNotifier.from_settings(settings), TeamsNotifier.from_settings(settings, engine)):
-        if notifier is not None:
-            notifiers[notifier.platform] = notifier
+    notifiers = bootstrap.notifiers(settings, engine, console=console)
     done = run_due(engine=engine, notifiers=notifiers, now=now, worker=worker_id(),
                    policy=settings.nudge_policy(), digest=settings.digest, language=settings.language)
     sent = done.dispatch

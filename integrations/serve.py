@@ -29,7 +29,7 @@ from integrations.shutdown import InFlight, hand_back
 from integrations.slack.app import build_app
 from integrations.slack.client import make_client
 from integrations.slack.identity import SlackIdentity
-from integrations.slack.notifier import SlackNotifier
+from integrations import bootstrap
 from integrations.tasks import Background
 from integrations.teams.config import teams_enabled, teams_problem
 
@@ -210,13 +210,7 @@ def start_jobs(bot: Bot, settings: Settings) -> Jobs:
 
 def notifiers(bot: Bot, settings: Settings) -> dict[str, Notifier]:
     """One notifier per configured platform (rows of the others wait in the outbox)."""
-    from integrations.teams.notifier import TeamsNotifier
-
-    found: list[Notifier | None] = [
-        SlackNotifier.from_settings(settings) if settings.slack_enabled else None,
-        TeamsNotifier.from_settings(settings, bot.engine),
-    ]
-    return {notifier.platform: notifier for notifier in found if notifier is not None}
+    return bootstrap.notifiers(settings, bot.engine)
 
 
 def _teams_endpoint(bot: Bot, settings: Settings):  # type: ignore[no-untyped-def]

@@ -48,3 +48,27 @@ def test_a_failing_job_is_logged_and_never_raised(caplog: pytest.LogCaptureFixtu
         guarded("dispatch", broken)()
 
     assert "job dispatch failed" in caplog.text and "the store is down" in caplog.text
+
+
+def test_serve_and_tick_run_the_one_job_table(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job added to bot.jobs.job_table runs in `pocbot serve` (scheduled) and `pocbot tick` (once)."""
+    import bot.jobs
+    from bot.jobs import run_due
+
+    ran: list[str] = []
+    real = bot.jobs.job_table
+
+    def with_probe(**kw):  # type: ignore[no-untyped-def]
+        return [*real(**kw), bot.jobs.Job("probe", bot.jobs.PRUNE_EVERY, lambda now: ran.append(now.isoformat()))]
+
+    monkeypatch.setattr(bot.jobs, "job_table", with_probe)
+    monkeypatch.setattr("bot.scheduler.job_table", with_probe)
+    run_due(engine=sqlite_engine, notifiers={}, now=WHEN, worker="tick")
+    scheduler = start_scheduler(engine=sqlite_engine, notifiers={}, clock=lambda: WHEN, worker="serve")
+    try:
+        wait_until(lambda: len(ran) == 2)
+        names = {job.id for job in scheduler.get_jobs()}
+    finally:
+        stop_scheduler(scheduler)
+
+    assert ran == [WHEN.isoformat()] * 2 and names == {"dispatch", "handovers", "prune", "nudges", "digests", "probe"}
