@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.i18n import detect_language
 from bot.index_cache import IndexCache
+from bot.inquiry_actions import InquiryAction
 from bot.understanding.meaning import MODEL
 from bot.understanding.text import storable
 from bot.messages import Actor, Reply, ReplyKind, Request
@@ -43,7 +44,7 @@ COMMANDS = {
     "unsubscribe": (unsubscribe, True), "history": (history, False), "mine": (mine, False),
     "ask": (asking.ask, True), "stats": (stats, False), "notify": (notify, True),
     "teach": (teaching.teach, True), "forget": (teaching.forget, True),
-    **{name: (asking.typed_action(name), True) for name in asking.ACTIONS},
+    **{action.value: (asking.typed_action(action.value), True) for action in InquiryAction},
 }
 
 
@@ -203,7 +204,7 @@ class Bot:
             actor, lang, channel, True, lambda s, ctx: asking.ask_topic(s, ctx, topic_id, question)))
 
     def inquiry_action(self, actor: Actor, inquiry_id: int, action: str, *, lang: str | None = None) -> Reply:
-        """A button on an inquiry: answered, on_it, resolved, more_help or hand_off."""
+        """A button on an inquiry: action names an InquiryAction ("answered"); anything else is refused."""
         lang = lang or self.language
         return self._safe(lang, lambda: self._unit(
             actor, lang, None, True, lambda s, ctx: asking.inquiry_action(s, ctx, inquiry_id, action)))

@@ -5,6 +5,7 @@ from typing import Any, Protocol
 
 from bot.digest import render_digest
 from bot.i18n import t
+from bot.inquiry_actions import ASKER_ACTIONS, RESPONDER_ACTIONS, InquiryAction
 from bot.messages import Action, PersonView
 from bot.render import PLAIN, Style
 
@@ -71,13 +72,15 @@ def _inquiry(kind: str, payload: dict[str, Any], style: Style, lang: str) -> str
 
 
 # The buttons each inquiry message carries: what its readers may do next.
-RESPONDER_ACTIONS = ("answered", "on_it", "hand_off")
-ASKER_ACTIONS = ("resolved", "more_help")
 _ACTIONS = {
     "inquiry_intro": RESPONDER_ACTIONS + ASKER_ACTIONS, "inquiry_handoff": RESPONDER_ACTIONS,
-    "inquiry_nudge": RESPONDER_ACTIONS, "inquiry_escalation": ("answered", "on_it"),
-    "inquiry_channel": ("answered",), "inquiry_update:answered": ASKER_ACTIONS,
-    "inquiry_update:on_it": ASKER_ACTIONS, "inquiry_update:more_help": RESPONDER_ACTIONS,
+    "inquiry_nudge": RESPONDER_ACTIONS, "inquiry_escalation": (InquiryAction.answered, InquiryAction.on_it),
+    "inquiry_channel": (InquiryAction.answered,),
+}
+# After an update (its event is the action taken), the other side's buttons.
+_AFTER = {
+    InquiryAction.answered: ASKER_ACTIONS, InquiryAction.on_it: ASKER_ACTIONS,
+    InquiryAction.more_help: RESPONDER_ACTIONS,
 }
 
 
@@ -86,13 +89,16 @@ def notice_actions(message: Notice) -> tuple[Action, ...]:
     payload = message.payload or {}
     if not payload.get("inquiry_id"):
         return ()
-    wanted = _ACTIONS.get(f"{message.kind}:{payload.get('event')}") or _ACTIONS.get(message.kind, ())
+    if message.kind == "inquiry_update":
+        wanted = _AFTER.get(InquiryAction.named(payload.get("event")), ())
+    else:
+        wanted = _ACTIONS.get(message.kind, ())
     if message.kind == "inquiry_progress" and payload.get("nudge_here"):
         wanted = RESPONDER_ACTIONS  # the nudge itself, posted where the assignee was asked
     if message.kind == "inquiry_intro" and not payload.get("shared"):
         wanted = RESPONDER_ACTIONS  # only the POC sees a direct introduction
     lang, value = payload.get("lang", "en"), f"{payload['inquiry_id']}:{payload.get('lang', 'en')}"
-    return tuple(Action(f"inquiry_{name}", t(lang, f"button_{name}"), value) for name in wanted)
+    return tuple(Action(action.button_id, t(lang, action.label_key), value) for action in wanted)
 
 
 def _asker(asker: dict[str, Any], style: Style, lang: str) -> str:

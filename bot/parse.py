@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.inquiry_actions import InquiryAction
 from bot.understanding.frames import FRAME, topic_query
 from bot.understanding.text import MENTION, clean_input, fold
 from bot.understanding.vocabulary import content_words
@@ -24,17 +25,21 @@ _COMMAND_WORDS = {
     "unsubscribe": "unsubscribe", "desuscribir": "unsubscribe",
     "mine": "mine", "mios": "mine",
     "ask": "ask", "preguntar": "ask",
-    "answered": "answered", "respondida": "answered", "onit": "on_it", "meocupo": "on_it",
-    "resolved": "resolved", "resuelta": "resolved", "reopen": "more_help", "reabrir": "more_help",
-    "handoff": "hand_off", "pasarla": "hand_off",
     "stats": "stats", "estadisticas": "stats",
     "notify": "notify", "notificar": "notify", "avisame": "notify",
     "teach": "teach", "ensenar": "teach", "forget": "forget", "olvidar": "forget",
 }
+# The inquiry buttons as commands, for chats without buttons: `answered #12` (English, Spanish).
+INQUIRY_WORDS = {
+    InquiryAction.answered: ("answered", "respondida"), InquiryAction.on_it: ("onit", "meocupo"),
+    InquiryAction.resolved: ("resolved", "resuelta"), InquiryAction.more_help: ("reopen", "reabrir"),
+    InquiryAction.hand_off: ("handoff", "pasarla"),
+}
+_COMMAND_WORDS.update({word: action.value for action, words in INQUIRY_WORDS.items() for word in words})
 # teach and forget take a quoted phrasing first; "teaching hospital" is a lookup.
 _QUOTE_FIRST = re.compile(r"^\s*[\"“”'‘’«]")
 _INQUIRY_NUMBER = re.compile(r"^#?\d+$")
-INQUIRY_COMMANDS = frozenset({"answered", "on_it", "resolved", "more_help", "hand_off"})
+INQUIRY_COMMANDS = frozenset(action.value for action in InquiryAction)
 # Commands whose argument is kept as typed: it names people and topics exactly.
 DIRECTORY_COMMANDS = frozenset(
     {"assign", "unassign", "topic", "history", "away", "back", "subscribe", "unsubscribe", "mine", "ask", "stats",

@@ -111,3 +111,21 @@ def test_no_import_cycles():
                     seen.add(nxt)
                     stack.append((nxt, (*trail, nxt)))
     assert cycles == []
+
+
+def test_inquiry_actions_are_named_only_in_bot_inquiry_actions():
+    """Commands, handlers, notices and both adapters derive the inquiry actions from one enum:
+    a module that spells them again ("on_it", "inquiry_hand_off", r"^poc_inquiry_…") keeps a second list."""
+    from bot.inquiry_actions import BUTTON_IDS, InquiryAction
+
+    statuses = {"answered", "resolved"}  # also an inquiry's status, and the English command word
+    names = {action.value for action in InquiryAction} - statuses
+    spelled = []
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "integrations").rglob("*.py")]:
+        if path == ROOT / "bot" / "inquiry_actions.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                    node.value in names or node.value in BUTTON_IDS or "poc_inquiry_" in node.value):
+                spelled.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert spelled == []

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.addresses import channel_platform, person_address, person_payload
 from bot.landing import on_landing
 from bot.notify import Delivered
+from bot.inquiry_actions import InquiryAction
 from bot.messages import ChannelRef, Message, PersonView, Reply, ReplyKind, TopicAnswer
 from bot.nudges import due_after, open_inquiry, shorten, snooze_inquiry
 from bot.permissions import who_can
@@ -23,7 +24,6 @@ from store.outbox import NewMessage
 
 MAX_QUESTION = 40_000  # a 10,000-character question is kept whole; beyond this is a paste accident
 INTRO_DISPLAY = 2500  # the question as shown in chat; the store keeps it whole
-ACTIONS = ("answered", "on_it", "resolved", "more_help", "hand_off")
 _QUOTED = re.compile(r'^["“”\'](.+?)["“”\']\s*(.*)$', re.S)
 _SEPARATED = re.compile(r"^(.{1,200}?)\s*(?::|\s-\s|\s—\s|\|)\s*(.*)$", re.S)
 _MAX_TOPIC_WORDS = 16
@@ -136,9 +136,10 @@ def _with_usage(problem: Reply) -> Reply:
 def inquiry_action(session: Session, ctx: Context, inquiry_id: int, action: str) -> Reply:
     """A button on an inquiry: only the right people may, and a second click changes nothing."""
     inquiry = inquiries.get(session=session, inquiry_id=inquiry_id)
-    if inquiry is None or action not in ACTIONS:
+    known = InquiryAction.named(action)
+    if inquiry is None or known is None:
         return invalid(ctx, "inquiry_unknown")
-    return _HANDLERS[action](session, ctx, inquiry)
+    return HANDLERS[known](session, ctx, inquiry)
 
 
 def typed_action(action: str) -> Callable[[Session, Context, str], Reply]:
@@ -167,7 +168,7 @@ def _answered(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
         return _not_yours(session, ctx, inquiry, "responder")
     if not _answer(session, ctx, inquiry):
         return _already(session, ctx, inquiry)
-    _tell(session, ctx, inquiry, "answered", to="asker")
+    _tell(session, ctx, inquiry, InquiryAction.answered.value, to="asker")
     return done(ctx, "inquiry_marked_answered", topic=_topic(session, inquiry))
 
 
@@ -191,7 +192,7 @@ def _on_it(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
         return _already(session, ctx, inquiry)
     inquiries.first_response(session=session, inquiry_id=inquiry.id or 0, now=ctx.now)
     snooze_inquiry(session=session, inquiry=inquiry, until=until, defaults=ctx.policy)
-    _tell(session, ctx, inquiry, "on_it", to="asker")
+    _tell(session, ctx, inquiry, InquiryAction.on_it.value, to="asker")
     return done(ctx, "inquiry_marked_on_it", topic=_topic(session, inquiry))
 
 
@@ -202,7 +203,7 @@ def _resolved(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
                                 from_status=(*INQUIRY_WAITING, "answered"),
                                 status="resolved", resolved_at=ctx.now, next_nudge_at=None):
         return _already(session, ctx, inquiry)
-    _tell(session, ctx, inquiry, "resolved", to="assignee")
+    _tell(session, ctx, inquiry, InquiryAction.resolved.value, to="assignee")
     return done(ctx, "inquiry_marked_resolved", topic=_topic(session, inquiry))
 
 
@@ -220,7 +221,7 @@ def _more_help(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
                                 status="open", answered_at=None, resolved_at=None, snoozed_until=None,
                                 nudges_sent=0, escalation_level=0, next_nudge_at=due):
         return _already(session, ctx, inquiry)
-    _tell(session, ctx, inquiry, "more_help", to="assignee")
+    _tell(session, ctx, inquiry, InquiryAction.more_help.value, to="assignee")
     return done(ctx, "inquiry_reopened", person=_assignee(session, inquiry), topic=_topic(session, inquiry))
 
 
@@ -252,8 +253,9 @@ def _hand_off(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
     return done(ctx, "inquiry_handed_off", person=target, topic=_topic(session, inquiry))
 
 
-_HANDLERS: dict[str, Callable[[Session, Context, Inquiry], Reply]] = {
-    "answered": _answered, "on_it": _on_it, "resolved": _resolved, "more_help": _more_help, "hand_off": _hand_off,
+HANDLERS: dict[InquiryAction, Callable[[Session, Context, Inquiry], Reply]] = {
+    InquiryAction.answered: _answered, InquiryAction.on_it: _on_it, InquiryAction.resolved: _resolved,
+    InquiryAction.more_help: _more_help, InquiryAction.hand_off: _hand_off,
 }
 
 

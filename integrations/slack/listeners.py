@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core import COMMANDS, Bot
 from bot.parse import parse
 from bot.i18n import detect_language, languages, t
+from bot.inquiry_actions import BUTTON_IDS, InquiryAction
 from bot.messages import Actor, Reply, ReplyKind, Request
 from integrations.slack import render
 from integrations.slack.users import SlackPeople
@@ -20,7 +21,7 @@ from integrations.tasks import Background
 _LOGGER = logging.getLogger(__name__)
 _LOOKUP = re.compile(r"^poc_lookup_\d+$")
 _PICK = re.compile(r"^poc_pick_\d+$")
-_INQUIRY = re.compile(r"^poc_inquiry_[a-z_]+$")
+_INQUIRY = re.compile(f"^{re.escape(render.ACTION_PREFIX)}(?:{'|'.join(sorted(map(re.escape, BUTTON_IDS)))})$")
 ASK_MODAL = "poc_ask_modal"
 # Messages people write: plain, a thread reply also sent to the channel, one with a file.
 # Edits, deletions, joins and bots' messages are not for us.
@@ -176,8 +177,8 @@ class SlackListeners:
         await ack()
         inquiry_id, lang = _id_and_lang(action, self.bot.language)
         actor = await self.people.actor(body["user"]["id"])
-        kind = action["action_id"].removeprefix("poc_inquiry_")
-        reply = await asyncio.to_thread(self.bot.inquiry_action, actor, inquiry_id, kind, lang=lang)
+        kind = InquiryAction.from_button(action["action_id"].removeprefix(render.ACTION_PREFIX))
+        reply = await asyncio.to_thread(self.bot.inquiry_action, actor, inquiry_id, kind or "", lang=lang)
         await respond(response_type="ephemeral", replace_original=False, text=render.text(reply))
         if reply.kind is ReplyKind.done and reply.note in _SETTLED:
             await self._settle_message(body, client, t(lang, _SETTLED[reply.note], by=f"<@{actor.user_id}>"))

@@ -17,7 +17,7 @@ from bot.messages import Action
 from bot.notices import notice_actions, render_notice
 from bot.notify import Delivered, DeliveryError, OutboundMessage
 from bot.settings import Settings
-from integrations.slack.render import STYLE, button
+from integrations.slack.render import ACTION_PREFIX, STYLE, button
 
 _LOGGER = logging.getLogger(__name__)
 MAX_RETRIES = 2
@@ -71,7 +71,7 @@ def notice_blocks(text: str, actions: tuple[Action, ...] = ()) -> list[dict[str,
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:_SECTION_LIMIT]}}]
     if actions:
         blocks.append({"type": "actions", "block_id": "poc_inquiry", "elements": [
-            button(f"poc_{a.id}", a.label, a.value) for a in actions]})
+            button(ACTION_PREFIX + a.id, a.label, a.value) for a in actions]})
     return blocks
 
 

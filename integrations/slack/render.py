@@ -14,6 +14,7 @@ from bot.render import Style, render_text
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 _SECTION_LIMIT = 3000
+ACTION_PREFIX = "poc_"  # this app's buttons: "poc_share", "poc_inquiry_answered" (the core's id after it)
 _LABEL_LIMIT = 75
 
 

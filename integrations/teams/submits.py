@@ -10,13 +10,13 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.core import Bot
 from bot.i18n import languages
+from bot.inquiry_actions import InquiryAction
 from bot.messages import Actor, PersonView, Reply, ReplyKind
 from integrations.teams import render
 from integrations.teams.people import TeamsPeople
 from integrations.teams.references import address_of, is_personal
 
 _LOGGER = logging.getLogger(__name__)
-INQUIRY_ACTIONS = {"inquiry_answered", "inquiry_on_it", "inquiry_resolved", "inquiry_more_help", "inquiry_hand_off"}
 
 
 def parse_value(data: Any, default_lang: str) -> tuple[str, int | None, str]:
@@ -55,8 +55,8 @@ class Submits:
             await self._share(context, item, lang)
         elif action == "ask":
             await self._ask(context, item, str(data.get(render.QUESTION_INPUT) or "").strip(), lang)
-        elif action in INQUIRY_ACTIONS:
-            await self._inquiry(context, item, action.removeprefix("inquiry_"), lang)
+        elif (inquiry_action := InquiryAction.from_button(action)) is not None:
+            await self._inquiry(context, item, inquiry_action, lang)
         else:
             await self._send(context, stale(lang))
 
@@ -79,9 +79,9 @@ class Submits:
         reply = await asyncio.to_thread(self.bot.ask_topic, actor, topic_id, question, lang=lang, channel=channel)
         await self._send(context, reply)
 
-    async def _inquiry(self, context: TurnContext, inquiry_id: int, action: str, lang: str) -> None:
+    async def _inquiry(self, context: TurnContext, inquiry_id: int, action: InquiryAction, lang: str) -> None:
         actor = await self._actor(context)
-        reply = await asyncio.to_thread(self.bot.inquiry_action, actor, inquiry_id, action, lang=lang)
+        reply = await asyncio.to_thread(self.bot.inquiry_action, actor, inquiry_id, action.value, lang=lang)
         await self._send(context, reply)
 
     async def _actor(self, context: TurnContext) -> Actor:

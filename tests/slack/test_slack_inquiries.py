@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from bot.core import Bot
+from bot.inquiry_actions import InquiryAction
 from bot.jobs import run_dispatch, run_due
 from bot.settings import Settings
 from integrations.slack.notifier import SlackNotifier
@@ -341,3 +342,22 @@ def test_a_settled_inquirys_message_loses_its_buttons(
     assert [b["type"] for b in blocks] == ["section", "context"]
     assert blocks[1]["elements"][0]["text"] == "✓ Marked answered by <@U0QUINN>."
 
+
+
+def test_every_inquiry_action_button_reaches_its_own_handler_and_no_other_id_is_taken(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi,
+) -> None:
+    """The listener's ids come from InquiryAction: each one clicked by the asker gets its own answer."""
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    value = f"{inquiry(org).id}:en"
+    for action in InquiryAction:
+        assert slack.action(f"poc_{action.button_id}", value, user="U0CAROL").status == 200
+    assert slack.action("poc_inquiry_closed", value, user="U0CAROL").status == 404  # not a button of ours
+    only_the_poc = "Only <@U0QUINN> (or the POC and backups of *Payroll*) can do that."
+    said = dict(zip(InquiryAction, (c.body["text"] for c in fake_slack.calls(RESPONSE_URL)), strict=True))
+    assert said == {
+        InquiryAction.answered: only_the_poc, InquiryAction.on_it: only_the_poc,
+        InquiryAction.resolved: "Glad it's sorted. Marked resolved.",
+        InquiryAction.more_help: "Reopened: I'll remind <@U0QUINN> about *Payroll*.",
+        InquiryAction.hand_off: only_the_poc,
+    }

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from bot.i18n import t
+from bot.inquiry_actions import InquiryAction
 from bot.jobs import DispatchResult, run_dispatch
 from integrations.teams.config import TeamsConfig
 from integrations.teams.notifier import TeamsNotifier
@@ -125,3 +126,23 @@ def test_a_handover_made_in_teams_is_announced_in_the_subscribed_channel_and_to_
     created = {c.body["members"][0]["id"]: c.answer["id"] for c in connector.calls(CREATE)}
     assert set(created) == {CAROL.id, QUINN.id}  # neither had written to the bot: chats were opened
     assert posts[created[CAROL.id]].text.startswith("You are now the POC for **Payroll**")
+
+
+def test_every_inquiry_action_submit_reaches_its_own_handler_and_no_other_id_is_taken(
+    teams: RunningTeams, connector: FakeConnector, teams_engine: Engine,
+) -> None:
+    """Action.Submit ids come from InquiryAction: each one pressed by the asker gets its own answer."""
+    ask(teams, teams_engine, ta.personal(BOB, teams.service_url), "When is payday this month?")
+    value = f"{only_inquiry(teams_engine).id}:en"
+    for pressed in [*(action.button_id for action in InquiryAction), "inquiry_closed"]:
+        bob = ta.personal(BOB, teams.service_url)  # a new activity each press
+        assert teams.post(ta.submit(bob, {"pocbot": pressed, "value": value})).status == 201
+    *pressed_texts, other = [reply.text for reply in connector.posted()[1:]]
+    only_the_poc = "Only <at>Quinn Adams</at> (or the POC and backups of **Payroll**) can do that."
+    assert dict(zip(InquiryAction, pressed_texts, strict=True)) == {
+        InquiryAction.answered: only_the_poc, InquiryAction.on_it: only_the_poc,
+        InquiryAction.resolved: "Glad it's sorted. Marked resolved.",
+        InquiryAction.more_help: "Reopened: I'll remind <at>Quinn Adams</at> about **Payroll**.",
+        InquiryAction.hand_off: only_the_poc,
+    }
+    assert other.startswith("Ask me who the POC is for anything")  # not ours: a stale button, how to ask instead
