@@ -60,3 +60,25 @@ def test_only_the_outbox_module_writes_outbox_rows():
         if re.search(r"INSERT INTO outbox|insert\(OutboxMessage|\.add(?:_all)?\(\s*OutboxMessage\(", source):
             writers.append(str(path.relative_to(ROOT)))
     assert writers == []
+
+
+# Platform address formats the core once spelled out: a Teams channel's "19:" prefix, a mention
+# looked up on a named platform, the chat platforms listed by name, the group DM's "U1,U2" text.
+PLATFORM_LITERALS = {
+    "a Teams channel prefix": re.compile(r"[\"']\^?19:"),
+    "a platform named for a look-up": re.compile(r"platform=[\"'](?:slack|teams)[\"']"),
+    "the chat platforms listed": re.compile(r"\(\s*[\"']slack[\"']\s*,\s*[\"']teams[\"']\s*\)"),
+    "the group address format": re.compile(r"[\"'],[\"']\s+(?:not\s+)?in\s|f[\"']\{[^}]+\},\{"),
+}
+
+
+def test_the_core_spells_out_no_platform_address_format():
+    """Which platform owns an address is asked of the registered adapters (bot/platforms.py);
+    a group address is encoded and decoded by bot.addresses.GroupAddress alone."""
+    found = [
+        f"{path.relative_to(ROOT)}: {what}"
+        for path in (ROOT / "bot").rglob("*.py")
+        for what, pattern in PLATFORM_LITERALS.items()
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
