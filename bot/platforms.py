@@ -26,10 +26,6 @@ def register(platform: Platform) -> None:
     _REGISTERED[platform.name] = platform
 
 
-def unregister(name: str) -> None:
-    _REGISTERED.pop(name, None)
-
-
 def chat_platforms() -> tuple[str, ...]:
     """The platforms a person may be reached on besides the console."""
     return tuple(_REGISTERED)
