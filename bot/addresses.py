@@ -1,11 +1,10 @@
 """Where a person or a channel is reached, and a person as an outbox payload carries them."""
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from typing import ClassVar
 
 from store.models import Person
-
-_TEAMS_CHANNEL = re.compile(r"^19:")
 
 
 def person_address(person: Person) -> tuple[str, str]:
@@ -19,12 +18,29 @@ def person_address(person: Person) -> tuple[str, str]:
     return "console", person.email
 
 
-def channel_platform(channel: str) -> str:
-    return "teams" if _TEAMS_CHANNEL.match(channel) else "slack"
-
-
 def person_payload(person: Person | None) -> dict | None:
     if person is None:
         return None
     return {"id": person.id, "name": person.name, "email": person.email,
             "slack_id": person.slack_id, "teams_id": person.teams_id}
+
+
+@dataclass(frozen=True)
+class GroupAddress:
+    """A conversation of several people (an asker and a POC) on one platform: the platform's
+    notifier opens it when delivering. Outbox rows keep it as text: `encode` writes that text
+    and `decode` reads it back (rows written before this type existed read the same)."""
+
+    members: tuple[str, ...]
+
+    _SEPARATOR: ClassVar[str] = ","  # platform user ids never contain one
+
+    def encode(self) -> str:
+        return self._SEPARATOR.join(self.members)
+
+    @classmethod
+    def decode(cls, address: str) -> GroupAddress | None:
+        """The group an outbox address names, None when it names a single person or channel."""
+        if cls._SEPARATOR not in address:
+            return None
+        return cls(tuple(address.split(cls._SEPARATOR)))

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from bot.addresses import channel_platform, person_address, person_payload
+from bot.addresses import person_address, person_payload
+from bot.platforms import channel_platform
 from bot.inquiry_moves import move_inquiries
 from bot.nudges import NudgePolicy
 from store.models import DirectoryChange, Subscription, Topic, TopicTag

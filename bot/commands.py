@@ -5,8 +5,12 @@ import re
 import shlex
 from dataclasses import dataclass
 
-# A person as typed: a Slack mention, a Teams mention, an email, or @name.
-PERSON = re.compile(r"<@(?P<slack>[UW][A-Z0-9]+)(?:\|[^>]*)?>|<at>(?P<teams>[^<]+)</at>|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|@(?P<handle>[\w.-]+)")
+# A person as typed: a Slack mention, a Teams mention (which may carry the mentioned user's id:
+# <at id="29:1...">Carol Smith</at>), an email, or @name. A mention's group is named after its
+# platform, holding <platform>_id and, when the mention shows one, <platform>_name.
+PERSON = re.compile(r"(?P<slack><@(?P<slack_id>[UW][A-Z0-9]+)(?:\|[^>]*)?>)"
+                    r"|(?P<teams><at(?:\s+id=\"(?P<teams_id>[^\"<>]+)\")?>(?P<teams_name>[^<]+)</at>)"
+                    r"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|@(?P<handle>[\w.-]+)")
 _REASON = re.compile(r"\s+(?:because|porque|reason:?)\s+(?P<reason>.+)$", re.IGNORECASE | re.DOTALL)
 _BACKUP = re.compile(r"\b(?:as|como)\s+(?:a\s+|un\s+)?(?:backup|suplente)\b", re.IGNORECASE)
 _FROM = re.compile(r"\b(?:from|starting|desde|a partir del?)\s+(?P<when>.+)$", re.IGNORECASE)
@@ -16,14 +20,17 @@ _DELEGATE = re.compile(r"\s+(?:delegate|delegar en|delegado)\s+", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class PersonRef:
-    slack_id: str | None = None
-    teams_name: str | None = None
+    """platform and user_id: a mention names the person by their id there (a Teams mention
+    may carry only the name shown); else an email or an @handle."""
+    platform: str | None = None
+    user_id: str | None = None
+    name: str | None = None
     email: str | None = None
     handle: str | None = None
 
     @property
     def text(self) -> str:
-        return self.email or self.handle or self.teams_name or self.slack_id or ""
+        return self.email or self.handle or self.name or self.user_id or ""
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,11 @@ class Assign:
 
 
 def person_ref(match: re.Match[str]) -> PersonRef:
-    return PersonRef(match["slack"], match["teams"], (match["email"] or "").lower() or None, match["handle"])
+    if match["email"] or match["handle"]:
+        return PersonRef(email=(match["email"] or "").lower() or None, handle=match["handle"])
+    platform = str(match.lastgroup)  # the mention's own group closes last
+    found = match.groupdict()
+    return PersonRef(platform=platform, user_id=found.get(f"{platform}_id"), name=found.get(f"{platform}_name"))
 
 
 def split_reason(text: str) -> tuple[str, str]:

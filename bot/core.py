@@ -26,7 +26,8 @@ from bot.services.reports import history, mine
 from bot.services.stats import WINDOW as STATS_WINDOW, stats
 from bot.services.subscriptions import subscribe, unsubscribe
 from bot.services.topics import topic_command
-from bot.question_log import CHAT, QuestionLog
+from bot.platforms import chat_platforms
+from bot.question_log import QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
 from store import events, inquiries, outbox, queries, questions
 from store import people as person_store
@@ -246,7 +247,7 @@ class Bot:
                 now=self.clock(), channel=channel, snapshot=snapshot, admins=self.admins,
                 managers_manage_all=self.managers_manage_all, policy=self.nudge_policy, clock=self.clock,
             )
-            if writes and ctx.person is not None and actor.platform in CHAT:
+            if writes and ctx.person is not None and actor.platform in chat_platforms():
                 person_store.note_platforms(session=session, last={ctx.person.id: actor.platform})
             return work(session, ctx)
 

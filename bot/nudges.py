@@ -11,7 +11,8 @@ from typing import cast
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.addresses import channel_platform, person_address, person_payload
+from bot.addresses import person_address, person_payload
+from bot.platforms import channel_platform
 from bot.working_hours import DEFAULT_HOURS, WorkingHours, add_working_time, next_open
 from store import inquiries
 from store.db import write_session

@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import exc as db_errors
 from sqlalchemy.engine import Engine
 
+from bot.platforms import chat_platforms
 from bot.understanding.text import storable
 from store import people, questions
 from store.db import write_session
@@ -14,7 +15,6 @@ from store.models import Question
 
 _LOGGER = logging.getLogger(__name__)
 MAX_PENDING = 10_000  # beyond this (the store is down for long) the oldest are dropped
-CHAT = ("slack", "teams")  # the platforms a person may be reached on besides the console
 
 
 class QuestionLog:
@@ -53,7 +53,8 @@ class QuestionLog:
     def _write(self, rows: list[Question]) -> None:
         with write_session(self.engine) as session:
             questions.record_all(session=session, rows=rows)
-            last = {q.person_id: q.platform for q in rows if q.person_id is not None and q.platform in CHAT}
+            chat = chat_platforms()
+            last = {q.person_id: q.platform for q in rows if q.person_id is not None and q.platform in chat}
             people.note_platforms(session=session, last=last)
 
     def _write_each(self, rows: list[Question]) -> int:

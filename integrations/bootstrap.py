@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from bot.core import Bot
 from bot.notify import Notifier
 from bot.settings import Settings, get_settings
+from integrations.platforms import register_platforms
 from store import migrate
 from store import people
 from store.db import make_engine, read_session
@@ -19,6 +20,10 @@ from store.models import Topic
 _LOGGER = logging.getLogger(__name__)
 DEMO_FILE = Path(__file__).parent / "files" / "demo" / "org.yaml"
 DEMO_ADMIN = "grace@acme.test"  # the demo organisation's admin: who `pocbot chat` is in demo mode
+
+# Every entry point (the CLI's commands, serve, tick, the bench) imports this module first, so the
+# core knows the platforms it serves before it meets an address.
+register_platforms()
 
 
 class StoreNotReady(RuntimeError):

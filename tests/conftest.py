@@ -19,8 +19,11 @@ from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
 from bot.core import Bot
+from integrations.platforms import register_platforms
 from store.db import make_engine
 from store.migrate import upgrade
+
+register_platforms()  # as every entry point's bootstrap does: tests build the Bot directly
 
 _LOGGER = logging.getLogger(__name__)
 _TEMPLATE_DB = "pocbot_template"

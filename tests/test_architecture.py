@@ -129,3 +129,25 @@ def test_inquiry_actions_are_named_only_in_bot_inquiry_actions():
                     node.value in names or node.value in BUTTON_IDS or "poc_inquiry_" in node.value):
                 spelled.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
     assert spelled == []
+
+
+# Platform address formats the core once spelled out: a Teams channel's "19:" prefix, a mention
+# looked up on a named platform, the chat platforms listed by name, the group DM's "U1,U2" text.
+PLATFORM_LITERALS = {
+    "a Teams channel prefix": re.compile(r"[\"']\^?19:"),
+    "a platform named for a look-up": re.compile(r"platform=[\"'](?:slack|teams)[\"']"),
+    "the chat platforms listed": re.compile(r"\(\s*[\"']slack[\"']\s*,\s*[\"']teams[\"']\s*\)"),
+    "the group address format": re.compile(r"[\"'],[\"']\s+(?:not\s+)?in\s|f[\"']\{[^}]+\},\{"),
+}
+
+
+def test_the_core_spells_out_no_platform_address_format():
+    """Which platform owns an address is asked of the registered adapters (bot/platforms.py);
+    a group address is encoded and decoded by bot.addresses.GroupAddress alone."""
+    found = [
+        f"{path.relative_to(ROOT)}: {what}"
+        for path in (ROOT / "bot").rglob("*.py")
+        for what, pattern in PLATFORM_LITERALS.items()
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -7,10 +7,11 @@ from typing import cast
 
 from sqlmodel import Session
 
-from bot.addresses import channel_platform, person_address, person_payload
+from bot.addresses import GroupAddress, person_address, person_payload
+from bot.inquiry_actions import InquiryAction
 from bot.landing import on_landing
 from bot.notify import Delivered
-from bot.inquiry_actions import InquiryAction
+from bot.platforms import channel_platform, opens_groups
 from bot.messages import ChannelRef, Message, PersonView, Reply, ReplyKind, TopicAnswer
 from bot.nudges import due_after, open_inquiry, shorten, snooze_inquiry
 from bot.permissions import who_can
@@ -101,13 +102,13 @@ def ask_topic(session: Session, ctx: Context, topic_id: int, question: str) -> R
 def _introduction_place(session: Session, ctx: Context, answer: TopicAnswer,
                         assignee: PersonView) -> tuple[str, str, str]:
     """(how, platform, address): a thread in the topic's channel when the topic says so, a
-    group DM of asker and POC when both are reached on Slack, else a DM to the POC."""
+    group conversation of asker and POC when both are on a platform that opens those, else a DM to the POC."""
     policy = session.get(TopicPolicy, answer.topic_id)
     if policy is not None and policy.ask_in == "channel" and answer.channel:
         return "channel", channel_platform(answer.channel), answer.channel
     platform, address = _address_of(session, assignee.id)  # where the POC is reached now
-    if ctx.actor.platform == "slack" and platform == "slack":
-        return "group", "slack", f"{ctx.actor.user_id},{address}"
+    if ctx.actor.platform == platform and opens_groups(platform):
+        return "group", platform, GroupAddress((ctx.actor.user_id, address)).encode()
     return "direct", platform, address
 
 

@@ -1,7 +1,7 @@
 """Assign, hand over (now or on a date), add backups and unassign: kept, checked, announced."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,21 +21,36 @@ from store.models import DirectoryChange, Person
 
 
 def find_person(session: Session, ctx: Context, ref: PersonRef) -> tuple[Person | None, Reply | None]:
-    found: list[Person] = []
-    if ref.slack_id:
-        person = people.by_platform_id(session=session, platform="slack", user_id=ref.slack_id)
-        found = [person] if person else []
-    elif ref.email:
-        person = people.by_email(session=session, email=ref.email)
-        found = [person] if person else []
-    elif ref.handle or ref.teams_name:
-        found = people.by_handle(session=session, handle=(ref.handle or ref.teams_name or "").split()[0])
+    """A mention by the mentioned user's id on its platform; a mention that shows a name (and
+    whose id is missing or not linked yet) by that name's first word; else by email or handle."""
+    found = _mentioned(session, ref)
+    if not found and (ref.name or not ref.user_id):
+        found = _named(session, ref)
     if len(found) == 1:
         return found[0], None
-    if ref.slack_id and not found:
-        return None, invalid(ctx, "person_not_linked", person=PersonView(0, ref.slack_id, "", ref.slack_id))
+    if ref.user_id and not ref.name and not found:
+        field = f"{ref.platform}_id"  # shown as a mention where the view has a field for that platform
+        ids = {field: ref.user_id} if field in {f.name for f in fields(PersonView)} else {}
+        mentioned = PersonView(0, ref.user_id, "", **ids)
+        return None, invalid(ctx, "person_not_linked", person=mentioned)
     key = "person_ambiguous" if found else "person_unknown"
-    return None, invalid(ctx, key, person=ref.text or ref.slack_id or "")
+    return None, invalid(ctx, key, person=ref.text)
+
+
+def _mentioned(session: Session, ref: PersonRef) -> list[Person]:
+    if not (ref.platform and ref.user_id):
+        return []
+    person = people.by_platform_id(session=session, platform=ref.platform, user_id=ref.user_id)
+    return [person] if person else []
+
+
+def _named(session: Session, ref: PersonRef) -> list[Person]:
+    if ref.email:
+        person = people.by_email(session=session, email=ref.email)
+        return [person] if person else []
+    if ref.handle or ref.name:
+        return people.by_handle(session=session, handle=(ref.handle or ref.name or "").split()[0])
+    return []
 
 
 def assign(session: Session, ctx: Context, text: str) -> Reply:

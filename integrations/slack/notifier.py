@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
+from bot.addresses import GroupAddress
 from bot.messages import Action
 from bot.notices import notice_actions, render_notice
 from bot.notify import Delivered, DeliveryError, OutboundMessage
@@ -186,11 +187,12 @@ class SlackNotifier:
         return (calculators[0] if calculators else _DEFAULT_WAIT).calculate_sleep_duration(attempt)
 
     def _channel(self, address: str) -> str:
-        """A group address ("U1,U2": asker and POC) is opened as a group DM with the bot;
+        """A group address (asker and POC) is opened as a group DM with the bot;
         Slack returns the same conversation for the same people every time."""
-        if "," not in address:
+        group = GroupAddress.decode(address)
+        if group is None:
             return address
-        opened = self.client.conversations_open(users=address)
+        opened = self.client.conversations_open(users=",".join(group.members))  # Slack's own list format
         return str(opened["channel"]["id"])
 
 

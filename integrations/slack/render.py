@@ -1,8 +1,6 @@
 """Core replies as Slack mrkdwn and Block Kit."""
 from __future__ import annotations
 
-import re
-
 from bot.core import Home
 from bot.i18n import t
 from bot.messages import PersonView, Reply, ReplyKind, TopicAnswer
@@ -10,9 +8,9 @@ from bot.nudges import shorten
 from bot.services.context import view
 from bot.services.stats import failure
 from bot.render import Style, render_text
+from integrations.slack.addresses import is_channel
 
 
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 _SECTION_LIMIT = 3000
 ACTION_PREFIX = "poc_"  # this app's buttons: "poc_share", "poc_inquiry_answered" (the core's id after it)
 _LABEL_LIMIT = 75
@@ -28,7 +26,7 @@ def mention(person: PersonView) -> str:
 
 
 def channel(name: str) -> str:
-    if _CHANNEL_ID.match(name):
+    if is_channel(name):
         return f"<#{name}>"
     return escape(name if name.startswith("#") else f"#{name}")
 

@@ -7,6 +7,7 @@ from typing import Any
 from bot.i18n import t
 from bot.messages import Action, PersonView, Reply
 from bot.render import Style, render_text
+from integrations.teams.addresses import is_channel
 
 CARD = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -35,7 +36,7 @@ def escape(text: str) -> str:
 
 def plain_channel(channel: str) -> str:
     """A Teams channel has no inline link without its team, so it is shown as text."""
-    if channel.startswith("19:"):
+    if is_channel(channel):
         return escape(channel)
     return escape(channel if channel.startswith("#") else f"#{channel}")
 
