@@ -49,7 +49,7 @@ def main() -> None:
 
     imported = time.perf_counter()
     engine = make_engine(f"sqlite:///{args.db}")
-    reply = Bot(engine).ask(args.question)
+    reply = Bot(engine).lookup(args.question)
     answered = time.perf_counter()
     report = {
         "kind": reply.kind.value,

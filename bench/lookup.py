@@ -164,9 +164,9 @@ def time_calls(label: str, call: Callable[[Query], int | None], queries: Sequenc
 
 
 def core_call(bot: Bot, replies: list[Reply]) -> Callable[[Query], int | None]:
-    """bot.ask end to end; keeps each reply for the correctness checks."""
+    """bot.lookup end to end; keeps each reply for the correctness checks."""
     def call(q: Query) -> int | None:
-        reply = bot.ask(q.question)
+        reply = bot.lookup(q.question)
         replies.append(reply)
         return reply.answer.topic_id if reply.kind is ReplyKind.answer and reply.answer else None
     return call
@@ -210,7 +210,7 @@ class CoreRun:
 
 def run_core(bot: Bot, queries: dict[str, list[Query]], memory: list[tuple[str, float, float]]) -> CoreRun:
     started = time.perf_counter_ns()
-    bot.ask(queries["exact"][0].question)  # the first question builds the topic index
+    bot.lookup(queries["exact"][0].question)  # the first question builds the topic index
     warmup_ms = (time.perf_counter_ns() - started) / 1e6
     memory.append(checkpoint("after the warm-up (index built)"))
     timed, replies = {}, {}
@@ -392,7 +392,7 @@ def profile(bot: Bot, batch: list[Query], top: int = 30) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     for q in batch:
-        bot.ask(q.question)
+        bot.lookup(q.question)
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
@@ -405,7 +405,7 @@ def report(note: str, db: Path, queries: dict[str, list[Query]], core: CoreRun, 
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"directory: {synthetic.summary(db)} ({note})")
     print(f"index build (first question, warm-up): {core.warmup_ms:.0f} ms\n")
-    print(f"latency in ms: core = Bot(engine).ask(question) end to end, {len(queries['exact'])} questions per kind;")
+    print(f"latency in ms: core = Bot(engine).lookup(question) end to end, {len(queries['exact'])} questions per kind;")
     print(f"rapidfuzz baselines search all {choices} names and aliases; the selects get the key precomputed;")
     print("p99 CPU = the 99th percentile of the thread's CPU time per question, which leaves out the time")
     print(f"other processes held the CPU (load average {load}, {os.cpu_count()} CPUs)\n")

@@ -94,7 +94,7 @@ def _pocbot_app(db: str, api_url: str):  # type: ignore[no-untyped-def]
     settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
                         SLACK_API_URL=api_url, DATABASE_URL=f"sqlite:///{db}")
     bot = Bot(make_engine(settings.database_url))
-    bot.ask("warm up the index")
+    bot.lookup("warm up the index")
     background = Background()
     return build_web_app(bot, background, build_app(bot, settings, background))
 

@@ -3,7 +3,7 @@
 Builds (once) a synthetic directory of --topics topics (bench/synthetic.py), encodes and stores
 its topic vectors (timed: topics per second), then measures, in one process and one run:
 
-- exact names and aliases through `Bot.ask` (no model call);
+- exact names and aliases through `Bot.lookup` (no model call);
 - questions that need the model (a described problem, no topic name in it);
 - 2,000-character chatty messages;
 - baselines: the bare model call on the same questions, and the same questions with
@@ -117,8 +117,8 @@ def main() -> None:
     print(f"\n{args.topics:,} topics; {args.queries} questions per kind\n")
     print("| path | p50 | p99 |\n| --- | --- | --- |")
     for kind, texts in asked.items():
-        print(row(f"pocbot, {kind}", timed(bot.ask, texts)))
-        print(row(f"  lexical path (POCBOT_SEMANTIC=off), {kind}", timed(lexical.ask, texts)))
+        print(row(f"pocbot, {kind}", timed(bot.lookup, texts)))
+        print(row(f"  lexical path (POCBOT_SEMANTIC=off), {kind}", timed(lexical.lookup, texts)))
         if kind in ("needs the model", "2,000-character message"):
             print(row(f"  bare model call, {kind}", timed(lambda t: encoder.encode([t], query=True), texts)))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

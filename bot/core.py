@@ -108,7 +108,7 @@ class Bot:
             _LOGGER.exception("failed to answer a %s message", request.actor.platform)
             return Reply(ReplyKind.error, lang)
 
-    def ask(self, question: str, *, at: datetime | None = None) -> Reply:
+    def lookup(self, question: str, *, at: datetime | None = None) -> Reply:
         """Answer a lookup directly (the `pocbot who` command), optionally as of a date."""
         question = storable(question)
         lang = detect_language(question, self.language)

@@ -101,7 +101,7 @@ def who(
     """Answer one question on stdout; exits 1 when nobody could be named."""
     bot = bootstrap.make_bot(_engine())
     when = at.replace(tzinfo=at.tzinfo or timezone.utc) if at else None
-    reply = bot.ask(question, at=when)
+    reply = bot.lookup(question, at=when)
     if as_json:
         sys.stdout.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
     else:

@@ -64,7 +64,7 @@ class Chat:
         return reply
 
     def poc(self, topic: str, at: datetime | None = None) -> str | None:
-        answer = self.bot.ask(topic, at=at).answer
+        answer = self.bot.lookup(topic, at=at).answer
         assert answer is not None
         return answer.primary.email if answer.primary else None
 
@@ -433,7 +433,7 @@ def test_backups_can_change_while_a_handover_is_scheduled(chat):
 
     chat.do("grace", "assign payments @dan as backup")
 
-    answer = chat.bot.ask("payments").answer
+    answer = chat.bot.lookup("payments").answer
     assert [p.email for p in answer.backups] == ["alice@acme.test", "dan@acme.test"]
     assert [m.kind for m in outbox(chat.engine)].count("announcement") == 1
 
@@ -514,7 +514,7 @@ def test_an_import_does_not_announce_the_topics_it_creates(imported, tmp_path):
     import_file(imported, edited_demo(tmp_path), actor="import:org.yaml")
 
     assert outbox(imported) == [] and changes(imported) == []
-    assert Chat(imported).bot.ask("treasury").answer.primary.email == "alice@acme.test"
+    assert Chat(imported).bot.lookup("treasury").answer.primary.email == "alice@acme.test"
 
 
 def test_a_quiet_import_announces_nothing(imported, tmp_path):
@@ -523,7 +523,7 @@ def test_a_quiet_import_announces_nothing(imported, tmp_path):
     import_file(imported, path, actor="import:org.yaml", quiet=True)
 
     assert outbox(imported) == [] and changes(imported) == []
-    assert Chat(imported).bot.ask("payments").answer.primary.email == "carol@acme.test"
+    assert Chat(imported).bot.lookup("payments").answer.primary.email == "carol@acme.test"
 
 
 def test_importing_the_same_file_twice_announces_nothing_more(imported, tmp_path):

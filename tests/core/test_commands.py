@@ -62,8 +62,8 @@ class Chat:
         assert reply.kind is not ReplyKind.error, f"{text!r} failed inside the bot"
         return reply
 
-    def ask(self, question: str, at: datetime | None = None) -> Reply:
-        return self.bot.ask(question, at=at)
+    def lookup(self, question: str, at: datetime | None = None) -> Reply:
+        return self.bot.lookup(question, at=at)
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -96,13 +96,13 @@ def text(reply: Reply) -> str:
 
 
 def poc(chat: Chat, topic: str, at: datetime | None = None) -> str | None:
-    answer = chat.ask(topic, at=at).answer
+    answer = chat.lookup(topic, at=at).answer
     assert answer is not None, f"{topic!r} did not resolve"
     return answer.primary.email if answer.primary else None
 
 
 def backups(chat: Chat, topic: str, at: datetime | None = None) -> list[str]:
-    answer = chat.ask(topic, at=at).answer
+    answer = chat.lookup(topic, at=at).answer
     assert answer is not None
     return [p.email for p in answer.backups]
 
@@ -470,16 +470,16 @@ def test_unassigning_the_last_poc_is_allowed_and_says_the_topic_has_none(lite):
     assert text(reply) == ("Done: Olivia Rossi is no longer the POC for *Marketing*. "
                            "*Marketing* has no POC now: assign someone soon.")
     assert grown(before, counts(lite.engine))["DirectoryChange"] == 1
-    answer = lite.ask("marketing").answer
+    answer = lite.lookup("marketing").answer
     assert answer.primary is None
-    assert "Nobody is assigned to *Marketing* yet." in text(lite.ask("marketing"))
+    assert "Nobody is assigned to *Marketing* yet." in text(lite.lookup("marketing"))
 
 
 def test_a_topic_left_without_a_poc_is_answered_by_its_parents_poc(lite):
     lite.say("grace", "unassign social media @olivia")
     lite.say("grace", "assign marketing @erin")
 
-    answer = lite.ask("social media").answer
+    answer = lite.lookup("social media").answer
 
     assert answer.primary.email == "erin@acme.test" and answer.inherited_from == "Marketing"
 
@@ -564,7 +564,7 @@ def test_a_manager_adds_a_topic_under_one_they_manage_and_it_answers_with_the_pa
     reply = lite.say("alice", "topic add Treasury parent Finance because cash management")
 
     assert text(reply) == "Added the topic *Treasury*."
-    answer = lite.ask("treasury").answer
+    answer = lite.lookup("treasury").answer
     assert answer.topic == "Treasury" and answer.inherited_from == "Finance"
     assert answer.primary.email == "alice@acme.test"
     [entry] = [e for e in audit_entries(lite.engine, "topic.add") if e.actor == "alice@acme.test"]
@@ -583,7 +583,7 @@ def test_an_alias_makes_the_topic_findable_by_it(lite):
     reply = lite.say("alice", "topic alias Payments stripe")
 
     assert text(reply) == "*Payments* can now also be found as “stripe”."
-    answer = lite.ask("stripe").answer
+    answer = lite.lookup("stripe").answer
     assert answer.topic == "Payments" and answer.matched_alias
 
 
@@ -591,16 +591,16 @@ def test_a_quoted_alias_may_have_several_words(lite):
     reply = lite.say("alice", 'topic alias "Accounts Receivable" "money owed"')
 
     assert reply.values == {"alias": "money owed", "topic": "Accounts Receivable"}
-    assert lite.ask("money owed").answer.topic == "Accounts Receivable"
+    assert lite.lookup("money owed").answer.topic == "Accounts Receivable"
 
 
 def test_renaming_a_topic_keeps_its_pocs_and_history(lite):
     reply = lite.say("alice", "topic rename Payments to Card Payments")
 
     assert text(reply) == "Renamed *Payments* to *Card Payments*."
-    answer = lite.ask("card payments").answer
+    answer = lite.lookup("card payments").answer
     assert answer.topic == "Card Payments" and answer.primary.email == "bob@acme.test"
-    assert lite.ask("billing").answer.topic == "Card Payments"  # aliases stay
+    assert lite.lookup("billing").answer.topic == "Card Payments"  # aliases stay
     assert lite.say("grace", "history card payments").lines
 
 
@@ -608,14 +608,14 @@ def test_a_topic_whose_name_has_a_word_ending_in_a_can_be_renamed(lite):
     reply = lite.say("grace", "topic rename Social Media to Social Channels")
 
     assert reply.note == "topic_renamed"
-    assert lite.ask("social channels").answer.topic == "Social Channels"
+    assert lite.lookup("social channels").answer.topic == "Social Channels"
 
 
 def test_removing_a_topic_stops_it_answering_but_keeps_its_history(lite):
     reply = lite.say("grace", "topic remove Social Media")
 
     assert text(reply) == "Removed *Social Media*; its history is kept."
-    after = lite.ask("social media")
+    after = lite.lookup("social media")
     assert after.answer is None or after.answer.topic != "Social Media"
     with read_session(lite.engine) as session:
         topic = session.execute(select(Topic).where(Topic.name == "Social Media")).scalar_one()
@@ -629,7 +629,7 @@ def test_a_topic_with_topics_under_it_is_not_removed(lite):
 
     assert text(reply) == ("*Legal* still has topics under it (Contracts, GDPR): "
                            "move or remove them first.")
-    assert lite.ask("legal").answer.topic == "Legal"
+    assert lite.lookup("legal").answer.topic == "Legal"
 
 
 def test_a_removed_topics_name_stays_taken(lite):
@@ -670,14 +670,14 @@ def test_away_with_a_delegate_sends_lookups_to_the_delegate_until_the_date(lite)
 
     assert text(reply) == ("You are marked away until 2030-03-10. "
                            "Lookups send people to Maya Singh meanwhile.")
-    answer = lite.ask("it").answer
+    answer = lite.lookup("it").answer
     assert answer.primary.email == "dan@acme.test"
     assert answer.away_until == "2030-03-10" and answer.cover.email == "maya@acme.test"
-    assert "Dan Okafor is away until 2030-03-10: ask Maya Singh meanwhile." in text(lite.ask("it"))
+    assert "Dan Okafor is away until 2030-03-10: ask Maya Singh meanwhile." in text(lite.lookup("it"))
     # dan is in Europe/London: the absence ends when 2030-03-10 starts there.
     ends = datetime(2030, 3, 10, tzinfo=ZoneInfo("Europe/London"))
-    assert lite.ask("it", at=ends - timedelta(seconds=1)).answer.away_until == "2030-03-10"
-    assert lite.ask("it", at=ends).answer.away_until is None
+    assert lite.lookup("it", at=ends - timedelta(seconds=1)).answer.away_until == "2030-03-10"
+    assert lite.lookup("it", at=ends).answer.away_until is None
 
 
 def test_away_without_a_delegate_sends_lookups_to_the_first_backup(lite):
@@ -685,7 +685,7 @@ def test_away_without_a_delegate_sends_lookups_to_the_first_backup(lite):
 
     assert text(reply) == ("You are marked away until 2030-03-10. "
                            "Lookups send people to your backups meanwhile.")
-    answer = lite.ask("passwords").answer
+    answer = lite.lookup("passwords").answer
     assert answer.away_until == "2030-03-10" and answer.cover.email == "dan@acme.test"
 
 
@@ -693,8 +693,8 @@ def test_away_in_a_time_zone_east_of_utc_ends_at_the_start_of_their_day(lite):
     lite.say("alice", "away until 2030-04-01")
 
     ends = datetime(2030, 4, 1, tzinfo=ZoneInfo("Europe/Madrid"))
-    assert lite.ask("finance", at=ends - timedelta(seconds=1)).answer.away_until == "2030-04-01"
-    assert lite.ask("finance", at=ends).answer.away_until is None
+    assert lite.lookup("finance", at=ends - timedelta(seconds=1)).answer.away_until == "2030-04-01"
+    assert lite.lookup("finance", at=ends).answer.away_until is None
 
 
 def test_back_ends_the_absence_at_once(lite):
@@ -704,17 +704,17 @@ def test_back_ends_the_absence_at_once(lite):
     reply = lite.say("dan", "back")
 
     assert text(reply) == "Welcome back: you are no longer marked away."
-    answer = lite.ask("it", at=lite.clock.now).answer
+    answer = lite.lookup("it", at=lite.clock.now).answer
     assert answer.away_until is None and answer.cover is None
     # Looking back, dan was away until he came back.
-    assert lite.ask("it", at=NOW + timedelta(minutes=30)).answer.away_until == "2030-03-04"
+    assert lite.lookup("it", at=NOW + timedelta(minutes=30)).answer.away_until == "2030-03-04"
 
 
 def test_away_again_replaces_the_previous_absence(lite):
     lite.say("dan", "away until 2030-03-10 delegate @maya")
     lite.say("dan", "away until 2030-03-20")
 
-    answer = lite.ask("it").answer
+    answer = lite.lookup("it").answer
     assert answer.away_until == "2030-03-20" and answer.cover.email == "noah@acme.test"
     with read_session(lite.engine) as session:
         current = session.execute(select(func.count()).select_from(Absence).where(Absence.ends_at > NOW)).scalar()

@@ -112,7 +112,7 @@ def test_the_table_is_big_enough():
 
 @pytest.mark.parametrize(("question", "expected"), PHRASINGS, ids=[q for q, _ in PHRASINGS])
 def test_each_phrasing_names_the_right_person_or_nobody(demo_bot, question, expected):
-    reply = demo_bot.ask(question)
+    reply = demo_bot.lookup(question)
     named = reply.answer.primary.email if reply.answer and reply.answer.primary else None
     assert named == expected, (reply.kind, reply.suggestions, reply.answer)
     if expected is None:

@@ -32,7 +32,7 @@ def alice(bot: Bot, text: str):
 
 
 def payments_poc(bot: Bot) -> str:
-    answer = bot.ask("payments").answer
+    answer = bot.lookup("payments").answer
     return answer.primary.email
 
 

@@ -20,14 +20,14 @@ def examples(engine: Engine) -> list[tuple[str, str, str]]:
 
 
 def test_an_admin_teaches_a_phrasing_and_the_next_person_who_asks_that_way_gets_the_poc(chat: Chat) -> None:
-    before = chat.ask(PHRASE)
+    before = chat.lookup(PHRASE)
     assert before.kind is not ReplyKind.answer  # nothing says so yet
 
     reply = chat.say("grace", f'teach "{PHRASE}" IT')
 
     assert reply.kind is ReplyKind.done and "IT" in text(reply)
     assert examples(chat.engine) == [(PHRASE, "taught", "grace@acme.test")]
-    answer = chat.ask(PHRASE)
+    answer = chat.lookup(PHRASE)
     assert answer.kind is ReplyKind.answer and answer.answer.topic == "IT"
     assert answer.answer.why is not None and answer.answer.why.kind in ("example", "meaning")
 
@@ -125,7 +125,7 @@ def test_a_manager_cannot_teach_another_topics_name_to_their_own_topic(chat: Cha
 
     assert reply.kind is ReplyKind.invalid and "Payroll" in text(reply)
     assert examples(chat.engine) == []
-    assert chat.ask("payroll").answer.topic == "Payroll"
+    assert chat.lookup("payroll").answer.topic == "Payroll"
 
 
 def test_a_phrasing_taught_to_one_topic_is_not_taught_to_another(chat: Chat) -> None:

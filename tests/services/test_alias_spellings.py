@@ -63,7 +63,7 @@ def test_two_spellings_of_one_alias_are_one_alias_that_keeps_both_and_exports_ba
         assert plan_import(session, load_directory_file(path), now=NOW).is_empty
         assert plan_import(session, load_directory_file(tmp_path / "export.yaml"), now=NOW).is_empty
     bot = Bot(engine, semantic=False)
-    assert bot.ask("laptops").answer.topic == bot.ask("laptop").answer.topic == "IT Hardware"
+    assert bot.lookup("laptops").answer.topic == bot.lookup("laptop").answer.topic == "IT Hardware"
 
 
 def test_a_dry_run_says_which_spellings_it_takes_as_one_alias_and_an_unchanged_directory_says_nothing(

@@ -86,7 +86,7 @@ def test_the_start_check_passes_and_remembers_the_bot_on_a_working_slack(fake_sl
 def test_a_button_whose_listener_waits_on_slack_is_acknowledged_within_the_budget(
         slack: SlackSender, slack_app: RunningApp, fake_slack: FakeSlackApi) -> None:
     fake_slack.delay(RESPONSE_URL, 4.0)  # Share answers through the response_url, after its ack()
-    topic = slack_app.bot.ask("payroll").answer
+    topic = slack_app.bot.lookup("payroll").answer
 
     clicked = slack.action("poc_share", f"{topic.topic_id}:en", label="Share in channel", user="U0ALICE")
 
@@ -115,7 +115,7 @@ def test_over_socket_mode_a_slow_listener_is_acknowledged_within_the_budget(
     from tests.fakes.slack_requests import block_actions
 
     fake_slack.delay(RESPONSE_URL, 4.0)
-    topic = slack_app.bot.ask("payroll").answer
+    topic = slack_app.bot.lookup("payroll").answer
     payload = block_actions("poc_share", f"{topic.topic_id}:en", label="Share", user="U0ALICE", channel="C0GENERAL",
                             response_url=fake_slack.response_url())
     socket = RecordingSocket()
