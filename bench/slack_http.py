@@ -86,7 +86,7 @@ async def _fake_auth_test() -> str:
 def _pocbot_app(db: str, api_url: str):  # type: ignore[no-untyped-def]
     from bot.core import Bot
     from bot.settings import Settings
-    from integrations.server import build_web_app
+    from integrations.web import build_web_app
     from integrations.slack.app import build_app
     from integrations.tasks import Background
     from store.db import make_engine

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.digest import run_digests
 from bot.nudges import NudgePolicy, run_nudges
 from bot.announce import announce_change
-from bot.notify import Delivered, DeliveryError, Notifier
+from bot.delivery import Delivered, DeliveryError, Notifier
 from bot import landing
 from bot.freshness import refresh
 import bot.services.asking  # noqa: F401  (registers its messages' landing hooks)

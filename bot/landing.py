@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from bot.notify import Delivered
+from bot.delivery import Delivered
 from store.models import OutboxMessage
 
 Hook = Callable[[Session, OutboxMessage, Delivered], None]

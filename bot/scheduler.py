@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.jobs import job_table, worker_id
 from bot.nudges import NudgePolicy
-from bot.notify import Notifier
+from bot.delivery import Notifier
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

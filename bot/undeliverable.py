@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.addresses import person_address
-from bot.notify import OutboundMessage
+from bot.delivery import OutboundMessage
 from bot.permissions import managers_of
 from store.models import Person, Role, Topic
 from store.people import by_email

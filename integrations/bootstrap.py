@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.core import Bot
-from bot.notify import Notifier
+from bot.delivery import Notifier
 from bot.settings import Settings, get_settings
 from integrations.platforms import register_platforms
 from store import migrate

@@ -20,11 +20,11 @@ from sqlalchemy.engine import Engine
 from bot.core import Bot
 from bot.digest import check_config
 from bot.jobs import worker_id
-from bot.notify import Notifier
+from bot.delivery import Notifier
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from integrations import redact
-from integrations.server import build_web_app
+from integrations.web import build_web_app
 from integrations.shutdown import InFlight, hand_back
 from integrations.slack.app import build_app
 from integrations.slack.client import make_client

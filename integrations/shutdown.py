@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.notify import Delivered, DeliveryError, Notifier, OutboundMessage
+from bot.delivery import Delivered, DeliveryError, Notifier, OutboundMessage
 from store import outbox
 from store.db import write_session
 from store.models import OutboxMessage

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.addresses import GroupAddress, person_address, person_payload
 from bot.inquiry_actions import InquiryAction
 from bot.landing import on_landing
-from bot.notify import Delivered
+from bot.delivery import Delivered
 from bot.platforms import channel_platform, opens_groups
 from bot.messages import ChannelRef, Message, PersonView, Reply, ReplyKind, TopicAnswer
 from bot.nudges import due_after, open_inquiry, shorten, snooze_inquiry

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.notices import render_notice
-from bot.notify import OutboundMessage
+from bot.delivery import OutboundMessage
 from integrations.console.chat import STYLE, to_rich
 
 _LOGGER = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from bot.addresses import GroupAddress
 from bot.messages import Action
 from bot.notices import notice_actions, render_notice
-from bot.notify import Delivered, DeliveryError, OutboundMessage
+from bot.delivery import Delivered, DeliveryError, OutboundMessage
 from bot.settings import Settings
 from integrations.slack.render import ACTION_PREFIX, STYLE, button
 

@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from integrations.server import ACK_SECONDS
+from integrations.web import ACK_SECONDS
 from integrations.tasks import Background
 
 
@@ -29,7 +29,7 @@ class BudgetedSocketModeHandler(AsyncSocketModeHandler):
 async def answer_envelope(app: AsyncApp, client: Any, req: SocketModeRequest, background: Background,
                           budget: float = ACK_SECONDS) -> None:
     """Past `budget` Slack gets the bare acknowledgement and the listener finishes in the
-    background, as over HTTP (integrations.server.slack_route)."""
+    background, as over HTTP (integrations.web.slack_route)."""
     started = time.time()
     work = asyncio.get_running_loop().create_task(run_async_bolt_app(app, req))
     try:

@@ -14,7 +14,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from sqlalchemy.engine import Engine
 
 from bot.notices import notice_actions, render_notice
-from bot.notify import Delivered, DeliveryError, OutboundMessage
+from bot.delivery import Delivered, DeliveryError, OutboundMessage
 from bot.settings import Settings
 from integrations.teams import render
 from integrations.teams.auth import authentication, bot_identity

@@ -11,7 +11,7 @@ from bot.core import Bot
 from bot.jobs import run_dispatch
 from bot.messages import Actor, ReplyKind, Request
 from bot.notices import notice_actions, render_notice
-from bot.notify import Delivered
+from bot.delivery import Delivered
 from bot.render import render_text
 from store import inquiries
 from store.db import read_session, write_session

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.jobs import DispatchResult, run_dispatch
-from bot.notify import DeliveryError
+from bot.delivery import DeliveryError
 from store import outbox
 from store.db import read_session, write_session
 from store.models import OutboxMessage

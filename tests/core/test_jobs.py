@@ -11,7 +11,7 @@ import bot.jobs
 from bot.jobs import run_due, run_handovers
 from store.db import read_session, write_session
 from store.models import DirectoryChange, DirectoryState, OutboxMessage, Person, Topic
-from bot.notify import DeliveryError
+from bot.delivery import DeliveryError
 from tests.fakes.notifier import RecordingNotifier
 from tests.harness import race
 

@@ -5,7 +5,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from bot.notify import DeliveryError, OutboundMessage
+from bot.delivery import DeliveryError, OutboundMessage
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.core import Bot
 from bot.settings import Settings
 from integrations import redact
-from integrations.server import build_web_app
+from integrations.web import build_web_app
 from integrations.slack.app import build_app
 from integrations.slack.client import make_client
 from integrations.tasks import Background

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core import Bot
 from bot.settings import Settings
-from integrations.server import build_web_app
+from integrations.web import build_web_app
 from integrations.tasks import Background
 from integrations.teams.app import TeamsEndpoint
 from store.db import read_session

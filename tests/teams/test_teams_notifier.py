@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.jobs import DispatchResult, run_dispatch
-from bot.notify import Delivered, DeliveryError
+from bot.delivery import Delivered, DeliveryError
 from integrations.teams.config import TeamsConfig
 from integrations.teams.notifier import BASE_DELAY, MAX_ATTEMPTS, MAX_DELAY, TeamsNotifier
 from store import teams_references
