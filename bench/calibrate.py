@@ -103,7 +103,7 @@ def main() -> None:
         top = np.argsort(-ranked)[: cal.SHORTLIST]
         values = cal.decide_features(ranked, top, found)
         explained = [float(found["words"][i]) for i in top]
-        choices = [int(order[i]) for i in top[: cal.choices([float(ranked[i]) for i in top], explained)]]
+        choices = [int(order[i]) for i in top[: cal.likely_count([float(ranked[i]) for i in top], explained)]]
         values["tie"] = float(cal.tied(explained) > 1)  # not a feature: the verdict's own guard
         decided.append((kind, expect, named, int(order[top[0]]), choices, values, (ranked, top, found)))
     dnames = decide_names(args.words_only)

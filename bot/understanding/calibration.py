@@ -103,13 +103,21 @@ def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.n
 
 # WITHIN: whether the right topic is among the offered choices (a logistic model over the question).
 WITHIN_FEATURES = ("sure", "mass", "known", "words", "full", "off_work", "private", "phrase", "part_raw")
-WITHIN = {"bias": -14.483, "sure": 4.448, "mass": 0.499, "known": 1.418, "words": -2.672, "full": 0.31,
-          "off_work": -2.135, "private": -4.415, "phrase": 2.115, "part_raw": 14.443}
+WITHIN = {"bias": -24.43, "sure": 6.183, "mass": 0.373, "known": 1.071, "words": -3.326, "full": 0.139, "off_work": -1.136,
+          "private": -4.214, "phrase": 2.375, "part_raw": 26.609}
+
+
+LIKELY_OFFERS = 3  # a likely answer offers the best three, each with its POC
+
+
+def likely_count(ranks: list[float], words: list[float]) -> int:
+    """How many topics a likely answer offers."""
+    return min(len(ranks), LIKELY_OFFERS) if LIKELY_OFFERS else choices(ranks, words)
 
 
 def within_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.ndarray], sure: float) -> dict[str, float]:
     ranks = [float(ranked[i]) for i in order]
-    count = choices(ranks, [float(found["words"][i]) for i in order])
+    count = likely_count(ranks, [float(found["words"][i]) for i in order])
     best = int(order[0])
     values = {"sure": sure, "mass": sum(ranks[:count])}
     values.update({name: float(found[name][best]) for name in WITHIN_FEATURES if name in found and name != "phrase"})

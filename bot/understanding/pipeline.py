@@ -162,8 +162,9 @@ def _weigh(need: Need, directory: Directory) -> Decision:
     semantic = "full" in meaning
     stands_out = float(features["full"][top[0]]) if semantic and len(top) else 0.0
     explained = [float(features["words"][i]) for i in top]
-    offered = cal.choices([float(ranked[i]) for i in top], explained)
+    ranks = [float(ranked[i]) for i in top]
     verdict = cal.verdict(sure, semantic, words.known, stands_out, private, likely, cal.tied(explained) > 1)
+    offered = (cal.likely_count if verdict is Verdict.likely else cal.choices)(ranks, explained)
     return Decision(verdict, candidates, need.query, semantic, sure, likely, offered)
 
 

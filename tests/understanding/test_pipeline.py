@@ -160,6 +160,20 @@ def test_when_the_right_topic_is_almost_surely_among_a_few_each_choice_names_its
     assert "most likely one of these" in text and all(f"POC {c.primary.name}" in text for c in reply.choices)
 
 
+def test_a_likely_answer_offers_the_best_three_however_far_behind_the_third_is(
+        demo_bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Naming three POCs when the right topic is almost surely among them beats naming one or two
+    and missing it: the count does not shrink with the runner-up's score."""
+    from bot.understanding import calibration as cal
+
+    monkeypatch.setattr(cal, "SURE", 1.01)  # never sure ...
+    monkeypatch.setattr(cal, "LIKELY", 0.0)  # ... always likely
+    reply = ask(demo_bot, "my screen flickers when I plug my laptop into the dock")
+
+    assert reply.kind is ReplyKind.suggestions and len(reply.choices) == cal.LIKELY_OFFERS == 3
+    assert all(c.primary is not None for c in reply.choices)
+
+
 @pytest.mark.parametrize(("likely", "private", "expected"), [(0.99, False, Verdict.likely), (0.99, True, Verdict.close),
                                                              (0.5, False, Verdict.close)])
 def test_choices_name_their_pocs_only_when_almost_surely_right_and_never_on_private_life(
