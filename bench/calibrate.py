@@ -121,6 +121,7 @@ def main() -> None:
         yw = np.asarray([s[1] is not None and s[1] in s[4] for s in scored], dtype=float)
         cal.WITHIN = weights(cal.WITHIN_FEATURES, fit(Xw, yw, args.l2))
         print("WITHIN =", cal.WITHIN)
+        held_out(scored, Xw, yw, args.l2)
     scored = [(*s[:6], cal.within(s[6]), s[7]) for s in scored]
     if args.show:
         texts = [q.text for q in load_questions(args.eval / "questions.yaml")]
@@ -146,6 +147,27 @@ def main() -> None:
                 pool, key=lambda r: (r[0][0], r[0][2]), reverse=True)[:4]:
             print(f"SURE = {sure_at:.3f}, CLOSE = {close_at:.3f}, LIKELY = {likely_at:.3f}: accuracy {accuracy:.1%}, "
                   f"none named {named_none}, right answers that were sure {sure_share:.0%}")
+
+
+def held_out(scored, X: np.ndarray, y: np.ndarray, l2: float) -> None:
+    """Leave-one-out: each question's WITHIN probability from a model fitted without it, and how
+    many topic questions a likely answer would get right above the highest `none` question's."""
+    p = np.zeros(len(X))
+    for i in range(len(X)):
+        keep = np.arange(len(X)) != i
+        w = fit(X[keep], y[keep], l2)
+        p[i] = 1 / (1 + np.exp(-(w[0] + X[i] @ w[1:])))
+    nones = np.asarray([s[0] in ("unknown", "decoy") for s in scored])
+    named = np.asarray([s[2] is not None or s[5] >= cal.SURE for s in scored])  # answered before `likely`
+    top = float(p[nones & ~named].max()) if (nones & ~named).any() else 0.0
+    gained = int(((p > top) & (y == 1) & ~named).sum())
+    print(f"held out (leave-one-out): highest `none` {top:.3f}; questions not sure that a likely answer gets right "
+          f"above it: {gained} of {int((y == 1)[~named].sum())}")
+    highest = np.sort(p[nones & ~named])[::-1][:4]
+    print("  highest `none` questions held out:", ", ".join(f"{v:.3f}" for v in highest))
+    for at in (0.7, 0.75, 0.8, 0.85):
+        print(f"  LIKELY = {at:.2f} held out: none named {int((p[nones & ~named] >= at).sum())}, "
+              f"right {int(((p >= at) & (y == 1) & ~named).sum())}")
 
 
 def simulate(scored, sure_at: float, close_at: float, likely_at: float) -> tuple[float, int, float]:
