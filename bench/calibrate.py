@@ -110,6 +110,7 @@ def main() -> None:
     Xd = np.asarray([[d[5][n] for n in dnames] for d in decided])
     yd = np.asarray([d[1] is not None and d[3] == d[1] for d in decided], dtype=float)
     decide = weights(dnames, fit(Xd, yd, args.l2))
+    held_out_sure(decided, Xd, yd, args.l2)
     print("DECIDE =", decide)
     setattr(cal, "DECIDE_WORDS_ONLY" if args.words_only else "DECIDE", decide)
     scored = []
@@ -149,14 +150,31 @@ def main() -> None:
                   f"none named {named_none}, right answers that were sure {sure_share:.0%}")
 
 
-def held_out(scored, X: np.ndarray, y: np.ndarray, l2: float) -> None:
-    """Leave-one-out: each question's WITHIN probability from a model fitted without it, and how
-    many topic questions a likely answer would get right above the highest `none` question's."""
+def leave_one_out(X: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Each row's probability from a model fitted on every other row."""
     p = np.zeros(len(X))
     for i in range(len(X)):
         keep = np.arange(len(X)) != i
         w = fit(X[keep], y[keep], l2)
         p[i] = 1 / (1 + np.exp(-(w[0] + X[i] @ w[1:])))
+    return p
+
+
+def held_out_sure(decided, X: np.ndarray, y: np.ndarray, l2: float) -> None:
+    """Leave-one-out for DECIDE: sure answers (not by name) right, wrong, and to `none` questions."""
+    p = leave_one_out(X, y, l2)
+    by_name = np.asarray([d[2] is not None for d in decided])
+    nones = np.asarray([d[0] in ("unknown", "decoy") for d in decided])  # an ambiguous one sure is "wrong"
+    sure = (p >= cal.SURE) & ~by_name
+    print(f"held out (leave-one-out) at SURE = {cal.SURE}: sure and right {int((sure & (y == 1)).sum())}, "
+          f"sure and wrong {int((sure & (y == 0) & ~nones).sum())}, sure on a `none` question {int((sure & nones).sum())}"
+          f" (highest `none` {float(p[nones & ~by_name].max()):.3f})")
+
+
+def held_out(scored, X: np.ndarray, y: np.ndarray, l2: float) -> None:
+    """Leave-one-out: each question's WITHIN probability from a model fitted without it, and how
+    many topic questions a likely answer would get right above the highest `none` question's."""
+    p = leave_one_out(X, y, l2)
     nones = np.asarray([s[0] in ("unknown", "decoy") for s in scored])
     named = np.asarray([s[2] is not None or s[5] >= cal.SURE for s in scored])  # answered before `likely`
     top = float(p[nones & ~named].max()) if (nones & ~named).any() else 0.0
