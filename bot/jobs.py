@@ -96,7 +96,7 @@ def worker_id() -> str:
 
 def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
             policy: NudgePolicy = NudgePolicy(), digest: str = "off", language: str = "en") -> DueResult:
-    """Every due job once, as of `now` (what `pocbot tick` runs)."""
+    """Every due job once, as of `now`: the table `pocbot tick` runs (built there by the wiring)."""
     return run_once(job_table(engine=engine, notifiers=notifiers, worker=worker, policy=policy, digest=digest,
                               language=language, deliver_all=True), now)
 
