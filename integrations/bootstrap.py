@@ -34,8 +34,6 @@ DEMO_ADMIN = "grace@acme.test"  # the demo organisation's admin: who `pocbot cha
 # Every entry point (the CLI's commands, serve, tick, the bench) imports this module first, so the
 # core knows the platforms it serves before it meets an address.
 register_platforms()
-
-
 _checked: Settings | None = None  # the settings checked_settings() passed (get_settings() caches them)
 
 
