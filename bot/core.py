@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
@@ -21,7 +21,7 @@ from bot.parse import Command, parse
 from bot.services import asking, people, teaching
 from bot.services.assign import assign, unassign
 from bot.services.context import Context
-from bot.services.presence import away, back, notify
+from bot.services.presence import away, back, choose_dm_platform
 from bot.services.reports import history, mine
 from bot.services.stats import WINDOW as STATS_WINDOW, stats
 from bot.services.subscriptions import subscribe, unsubscribe
@@ -31,21 +31,38 @@ from bot.question_log import QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
 from store import events, inquiries, outbox, queries, questions
 from store import people as person_store
-from store.db import read_session, write_session
+from store.db import ping, read_session, write_session
 from store.models import AssignmentKind, Inquiry, OutboxMessage, Person, Question, Role
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 EVENT_LEASE = timedelta(seconds=60)
 HOME_FAILED = 10  # deliveries given up, on an admin's home tab
-# Directory commands: (handler, whether it writes).
+
+
+class Handler(NamedTuple):
+    """A directory command's service function, and whether its unit of work writes."""
+
+    run: Callable[[Session, Context, str], Reply]
+    writes: bool
+
+
+def _writes(run: Callable[[Session, Context, str], Reply]) -> Handler:
+    return Handler(run, writes=True)
+
+
+def _reads(run: Callable[[Session, Context, str], Reply]) -> Handler:
+    return Handler(run, writes=False)
+
+
+# Directory commands by the name bot.parse gives them (the English word people type).
 COMMANDS = {
-    "assign": (assign, True), "unassign": (unassign, True), "topic": (topic_command, True),
-    "away": (away, True), "back": (back, True), "subscribe": (subscribe, True),
-    "unsubscribe": (unsubscribe, True), "history": (history, False), "mine": (mine, False),
-    "ask": (asking.ask, True), "stats": (stats, False), "notify": (notify, True),
-    "teach": (teaching.teach, True), "forget": (teaching.forget, True),
-    **{action.value: (asking.typed_action(action.value), True) for action in InquiryAction},
+    "assign": _writes(assign), "unassign": _writes(unassign), "topic": _writes(topic_command),
+    "away": _writes(away), "back": _writes(back), "subscribe": _writes(subscribe),
+    "unsubscribe": _writes(unsubscribe), "history": _reads(history), "mine": _reads(mine),
+    "ask": _writes(asking.ask), "stats": _reads(stats), "notify": _writes(choose_dm_platform),
+    "teach": _writes(teaching.teach), "forget": _writes(teaching.forget),
+    **{action.value: _writes(asking.typed_action(action.value)) for action in InquiryAction},
 }
 
 
@@ -65,7 +82,19 @@ class Home:
 
 
 class Bot:
-    """Holds the store and the topic index; adapters call it for every message."""
+    """Holds the store and the topic index; adapters call it for every message.
+
+    Its public surface, by what an adapter is doing:
+    - starting: `warm`, `understanding_mode`, `ping` (the health check);
+    - answering: `handle` (any message), `lookup` (`pocbot who`), `answer_topic` (a suggestion's
+      button), `pick` (a close call's choice);
+    - inquiries: `ask_topic` (the Ask form), `inquiry_action` (a button), `inquiry_thread` and
+      `inquiry_reply` (a message in an inquiry's thread);
+    - who is talking: `identify`, `link`, `home`;
+    - bookkeeping of an inbound event: `claim_event`, `finish_event`, `record`, `flush`.
+    The engine, clock and settings it holds are its own: entry points get theirs from the wiring
+    (integrations/bootstrap.py), and adapters ask the bot, never its engine.
+    """
 
     def __init__(
         self, engine: Engine, *, language: str = "en", clock: Clock = utc_now,
@@ -86,6 +115,10 @@ class Bot:
         """Load the directory, its typo and word indexes and the model before the first question."""
         with read_session(self.engine) as session:
             self.directory.get(session=session).understanding.warm()
+
+    def ping(self) -> None:
+        """Raise unless the store answers (GET /healthz)."""
+        ping(self.engine)
 
     def understanding_mode(self) -> str:
         """How questions are read, for the start-up line: by meaning too, or by words alone and why."""
@@ -132,8 +165,8 @@ class Bot:
         def work() -> Reply:
             with read_session(self.engine) as session:  # understanding outside the write lock
                 was_offered = teaching.offered_topics(question, self.directory.get(session=session))
-            return self._unit(actor, lang, None, True,
-                              lambda s, ctx: teaching.pick(s, ctx, topic_id, question, was_offered))
+            return self._unit(actor, lang, lambda s, ctx: teaching.pick(s, ctx, topic_id, question, was_offered),
+                              writes=True)
 
         return self._safe(lang, work)
 
@@ -202,13 +235,13 @@ class Bot:
         question = storable(question)
         lang = lang or detect_language(question, self.language)
         return self._safe(lang, lambda: self._unit(
-            actor, lang, channel, True, lambda s, ctx: asking.ask_topic(s, ctx, topic_id, question)))
+            actor, lang, lambda s, ctx: asking.ask_topic(s, ctx, topic_id, question), writes=True, channel=channel))
 
     def inquiry_action(self, actor: Actor, inquiry_id: int, action: str, *, lang: str | None = None) -> Reply:
         """A button on an inquiry: action names an InquiryAction ("answered"); anything else is refused."""
         lang = lang or self.language
         return self._safe(lang, lambda: self._unit(
-            actor, lang, None, True, lambda s, ctx: asking.inquiry_action(s, ctx, inquiry_id, action)))
+            actor, lang, lambda s, ctx: asking.inquiry_action(s, ctx, inquiry_id, action), writes=True))
 
     def inquiry_thread(self, platform: str, conversation: str, thread: str | None) -> bool:
         """Whether an inquiry waits in this conversation (a cheap read, before any write)."""
@@ -220,8 +253,8 @@ class Bot:
         """A message in a conversation: True when it answered the inquiry of that thread."""
         if not self.inquiry_thread(actor.platform, conversation, thread):
             return False
-        return bool(self._unit(actor, self.language, conversation, True, lambda s, ctx: asking.reply_in_thread(
-            s, ctx, actor.platform, conversation, thread)))
+        return bool(self._unit(actor, self.language, lambda s, ctx: asking.reply_in_thread(
+            s, ctx, actor.platform, conversation, thread), writes=True, channel=conversation))
 
     def _safe(self, lang: str, work: Callable[[], Reply]) -> Reply:
         try:
@@ -232,13 +265,16 @@ class Bot:
 
     def _command(self, command: Command, request: Request, lang: str) -> Reply:
         """A directory command, in one unit of work: all of it happens, or none of it."""
-        handler, writes = COMMANDS[command.name]
+        handler = COMMANDS[command.name]
         if command.name == "stats":
             self.flush()  # the lookups noted since the last flush count too
-        return self._unit(request.actor, lang, request.channel, writes,
-                          lambda session, ctx: handler(session, ctx, command.argument))
+        return self._unit(request.actor, lang, lambda session, ctx: handler.run(session, ctx, command.argument),
+                          writes=handler.writes, channel=request.channel)
 
-    def _unit(self, actor: Actor, lang: str, channel: str | None, writes: bool, work: Callable[..., Any]) -> Any:
+    def _unit(self, actor: Actor, lang: str, work: Callable[[Session, Context], Any], *, writes: bool,
+              channel: str | None = None) -> Any:
+        """One unit of work for a request: a session (a write transaction when `writes`), the
+        directory snapshot and the request's Context, handed to `work`."""
         opener = write_session if writes else read_session
         with opener(self.engine) as session:
             snapshot = self.directory.get(session=session)

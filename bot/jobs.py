@@ -96,10 +96,14 @@ def worker_id() -> str:
 
 def run_due(*, engine: Engine, notifiers: Mapping[str, Notifier], now: datetime, worker: str,
             policy: NudgePolicy = NudgePolicy(), digest: str = "off", language: str = "en") -> DueResult:
-    """Every due job once, as of `now` (what `pocbot tick` runs)."""
-    done = {job.name: job.run(now) for job in job_table(
-        engine=engine, notifiers=notifiers, worker=worker, policy=policy, digest=digest, language=language,
-        deliver_all=True)}
+    """Every due job once, as of `now`: the table `pocbot tick` runs (built there by the wiring)."""
+    return run_once(job_table(engine=engine, notifiers=notifiers, worker=worker, policy=policy, digest=digest,
+                              language=language, deliver_all=True), now)
+
+
+def run_once(jobs: list[Job], now: datetime) -> DueResult:
+    """Each job of a table (built with deliver_all) once, in order, as of `now`."""
+    done = {job.name: job.run(now) for job in jobs}
     return DueResult(done["handovers"], done["dispatch"], done["prune"], done["nudges"].claimed,
                      done["digests"].messages)
 

@@ -1,9 +1,8 @@
-"""The one APScheduler user: runs the plain jobs of bot.jobs on intervals, as of clock()."""
+"""The one APScheduler user: runs a table of plain jobs (bot.jobs.Job) on intervals, as of clock()."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -11,11 +10,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.engine import Engine
 
-from bot.jobs import job_table, worker_id
-from bot.nudges import NudgePolicy
-from bot.delivery import Notifier
+from bot.jobs import Job
 
 _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -24,14 +20,9 @@ Clock = Callable[[], datetime]
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 
 
-def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock: Clock,
-                    worker: str | None = None, policy: NudgePolicy = NudgePolicy(), digest: str = "off",
-                    language: str = "en", stop: threading.Event | None = None) -> BackgroundScheduler:
-    """Start a background scheduler with the dispatch, handover, nudge and prune jobs; returns it.
-
-    Setting `stop` makes a dispatch run in progress hand back the rows it has not delivered.
-    """
-    worker = worker or worker_id()
+def start_scheduler(jobs: Sequence[Job], *, clock: Clock) -> BackgroundScheduler:
+    """Start a background scheduler running each job of the table on its interval, as of clock();
+    returns it. The table comes built (integrations/bootstrap.Wiring.jobs): this only times it."""
     # APScheduler logs every run at INFO: two lines a second of noise; errors still show.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(
@@ -41,15 +32,13 @@ def start_scheduler(*, engine: Engine, notifiers: Mapping[str, Notifier], clock:
         timezone=timezone.utc,
     )
     started = datetime.now(timezone.utc)
-    for job in job_table(engine=engine, notifiers=notifiers, worker=worker, policy=policy, digest=digest,
-                         language=language, stop=stop):
+    for job in jobs:
         scheduler.add_job(
             guarded(job.name, lambda job=job: job.run(clock())),
             IntervalTrigger(seconds=job.every.total_seconds(), timezone=timezone.utc),
             id=job.name, name=job.name, next_run_time=started,  # first run at once, not one interval in
         )
     scheduler.start()
-    _LOGGER.info("scheduler started as %s for %s", worker, ", ".join(sorted(notifiers)) or "no platform")
     return scheduler
 
 

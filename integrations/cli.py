@@ -13,10 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
-from bot.digest import check_config
 from bot.messages import Actor, Reply, ReplyKind
 from bot.render import render_text
-from bot.settings import SettingsError, get_settings
 from integrations import bootstrap
 from integrations.console.chat import STYLE, run_chat, to_rich
 from store import migrate as store_migrate
@@ -26,10 +24,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__, pre
 # Piped output is for scripts and logs: lines are not wrapped at 80 columns there.
 console = Console(soft_wrap=not sys.stdout.isatty())
 errors = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
-
-
-def _setup_logging() -> None:
-    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
 
 
 def _refuse(problem: str) -> typer.Exit:
@@ -45,14 +39,21 @@ def _engine():  # type: ignore[no-untyped-def]
         raise _refuse(str(exc)) from None
 
 
+def _wire(*, serving: bool = False) -> bootstrap.Wiring:
+    """The store opened and everything built on it, from the settings the callback checked."""
+    try:
+        return bootstrap.wire(serving=serving)
+    except bootstrap.ConfigError as exc:
+        raise _refuse(str(exc)) from None
+
+
 @app.callback(invoke_without_command=True)
 def _main(ctx: typer.Context) -> None:
-    try:  # a bad setting is named here, not met as a traceback later
-        _setup_logging()
-        get_settings().nudge_policy()
-        check_config(get_settings().digest, get_settings().timezone)
-    except (SettingsError, ValueError) as exc:
+    try:  # every setting is checked here, once, for every command: named, not met as a traceback later
+        settings = bootstrap.checked_settings()
+    except bootstrap.ConfigError as exc:
         raise _refuse(str(exc)) from None
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     if ctx.invoked_subcommand is None:
         ctx.invoke(chat)
 
@@ -63,7 +64,8 @@ def chat(
     as_email: Annotated[str, typer.Option("--as", help="Chat as this person (email).")] = "",
 ) -> None:
     """Chat with the bot in the terminal (loads the demo organisation into an empty store)."""
-    engine = _engine()
+    wiring = _wire()
+    engine = wiring.engine
     demo = demo or bootstrap.store_is_empty(engine)
     if demo:
         from integrations.files.importing import import_file
@@ -73,11 +75,10 @@ def chat(
     email = as_email or (bootstrap.DEMO_ADMIN if demo else "")
     console.print(f"[dim]{escape(_who_you_are(engine, email, picked=not as_email))}[/]")
     actor = Actor(platform="console", user_id=email or "console", email=email or None)
-    bot = bootstrap.make_bot(engine)
-    mode = bot.understanding_mode()
+    mode = wiring.bot.understanding_mode()
     if "only" in mode:
         console.print(f"[dim]Questions are read by {escape(mode)}.[/]")
-    run_chat(bot, actor, console)
+    run_chat(wiring.bot, actor, console, deliver=wiring.chat_delivery(console))
 
 
 def _who_you_are(engine, email: str, picked: bool) -> str:  # type: ignore[no-untyped-def]
@@ -99,7 +100,7 @@ def who(
     at: Annotated[Optional[datetime], typer.Option(help="Answer as of this date (ISO 8601).")] = None,
 ) -> None:
     """Answer one question on stdout; exits 1 when nobody could be named."""
-    bot = bootstrap.make_bot(_engine())
+    bot = _wire().bot
     when = at.replace(tzinfo=at.tzinfo or timezone.utc) if at else None
     reply = bot.lookup(question, at=when)
     if as_json:
@@ -139,19 +140,14 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="HTTP port (default $PORT, else 3000).")] = None,
 ) -> None:
     """Serve Slack (HTTP at /slack/events, or Socket Mode), Teams (/api/messages) and /healthz."""
-    from integrations.serve import ConfigError, check, run
+    from integrations.serve import run
 
-    settings = get_settings()
-    try:
-        check(settings)
-    except ConfigError as exc:
-        raise _refuse(str(exc)) from None
-    engine = _engine()
-    if bootstrap.store_is_empty(engine):
+    wiring = _wire(serving=True)
+    if bootstrap.store_is_empty(wiring.engine):
         errors.print("[yellow]The directory is empty: load it with `pocbot import FILE`.[/]")
     try:
-        run(bootstrap.make_bot(engine, settings), settings, port or settings.port)
-    except ConfigError as exc:
+        run(wiring, port or wiring.settings.port)
+    except bootstrap.ConfigError as exc:
         raise _refuse(str(exc)) from None
 
 
@@ -160,17 +156,15 @@ def tick(
     at: Annotated[Optional[str], typer.Option(help="Run as of this time (ISO 8601), not now.")] = None,
 ) -> None:
     """Run every due job once: dated handovers, then deliveries (for cron, and tests)."""
-    from bot.jobs import run_due, worker_id
+    from bot.jobs import run_once, worker_id
 
     try:
         now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
     except ValueError:
         raise _refuse(f"--at must be an ISO 8601 date or time, not {at!r}.") from None
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-    engine, settings = _engine(), get_settings()
-    notifiers = bootstrap.notifiers(settings, engine, console=console)
-    done = run_due(engine=engine, notifiers=notifiers, now=now, worker=worker_id(),
-                   policy=settings.nudge_policy(), digest=settings.digest, language=settings.language)
+    wiring = _wire()
+    done = run_once(wiring.jobs(wiring.notifiers(console=console), worker=worker_id(), deliver_all=True), now)
     sent = done.dispatch
     console.print(f"Handovers announced: {done.handovers}. Messages sent: {sent.sent}, "
                   f"to retry: {sent.retrying}, given up: {sent.failed}.")
@@ -188,7 +182,7 @@ def teams_package(
     """Build the Teams app package (manifest.json, color.png, outline.png) to upload to Teams."""
     from integrations.teams.package import AppInfo, build_package
 
-    app_id = get_settings().microsoft_app_id.strip()
+    app_id = bootstrap.checked_settings().microsoft_app_id.strip()
     if not app_id:
         errors.print("[red]Set MICROSOFT_APP_ID (the bot's Microsoft app id) first.[/]")
         raise typer.Exit(2)
@@ -218,7 +212,7 @@ def eval_(
         with scratch_store(org) as engine:
             score = run_eval(bootstrap.make_bot(engine), asked)
     else:
-        score = run_eval(bootstrap.make_bot(_engine()), asked)
+        score = run_eval(_wire().bot, asked)
     if as_json:
         sys.stdout.write(json.dumps(score_json(score), ensure_ascii=False, indent=2) + "\n")
     else:

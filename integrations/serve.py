@@ -18,9 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.engine import Engine
 
 from bot.core import Bot
-from bot.digest import check_config
 from bot.jobs import worker_id
-from bot.delivery import Notifier
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from integrations import redact
@@ -29,37 +27,16 @@ from integrations.shutdown import InFlight, hand_back
 from integrations.slack.app import build_app
 from integrations.slack.client import make_client
 from integrations.slack.identity import SlackIdentity
-from integrations import bootstrap
+from integrations.bootstrap import ConfigError, Wiring
 from integrations.tasks import Background
-from integrations.teams.config import teams_enabled, teams_problem
+from integrations.teams.config import teams_enabled
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class ConfigError(RuntimeError):
-    """Settings that cannot work; the message says what is missing."""
-
-
-def check(settings: Settings) -> None:
-    has_any = settings.slack_signing_secret or settings.slack_app_token
-    if settings.slack_bot_token and not has_any:
-        raise ConfigError("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode) is.")
-    if has_any and not settings.slack_bot_token:
-        raise ConfigError("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not.")
-    if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-...), with connections:write.")
-    problem = teams_problem(settings)
-    if problem:
-        raise ConfigError(problem)
-    try:
-        settings.nudge_policy()
-        check_config(settings.digest, settings.timezone)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-
-
-async def serve(bot: Bot, settings: Settings, port: int) -> None:
+async def serve(wiring: Wiring, port: int) -> None:
     """Run until SIGTERM or SIGINT: HTTP on port, plus a Socket Mode connection when configured."""
+    bot, settings = wiring.bot, wiring.settings
     stopping = asyncio.Event()
     _stop_on_signals(stopping)
     background = Background()
@@ -83,11 +60,11 @@ async def serve(bot: Bot, settings: Settings, port: int) -> None:
 
         socket = BudgetedSocketModeHandler(slack, settings.slack_app_token, background)
         await socket.connect_async()
-    jobs = start_jobs(bot, settings)
+    jobs = start_jobs(wiring)
     try:
         await stopping.wait()
     finally:
-        await _shut_down(Running(runner, socket, jobs, bot.engine), settings.shutdown_seconds)
+        await _shut_down(Running(runner, socket, jobs, wiring.engine), settings.shutdown_seconds)
 
 
 @dataclass(frozen=True)
@@ -199,18 +176,14 @@ async def _slack_app(bot: Bot, settings: Settings, background: Background) -> As
     return build_app(bot, settings, background, client=client, identity=identity)
 
 
-def start_jobs(bot: Bot, settings: Settings) -> Jobs:
-    """Dated handovers always run; deliveries go out for the platforms that are configured."""
+def start_jobs(wiring: Wiring) -> Jobs:
+    """The wiring's job table on a scheduler: dated handovers always run; deliveries go out for the
+    platforms that are configured."""
     worker, stop, in_flight = worker_id(), threading.Event(), InFlight()
-    scheduler = start_scheduler(engine=bot.engine, notifiers=in_flight.wrap(notifiers(bot, settings)),
-                                clock=bot.clock, worker=worker, policy=bot.nudge_policy, digest=settings.digest,
-                                language=settings.language, stop=stop)
+    notifiers = in_flight.wrap(wiring.notifiers())
+    scheduler = start_scheduler(wiring.jobs(notifiers, worker=worker, stop=stop), clock=wiring.clock)
+    _LOGGER.info("scheduler started as %s for %s", worker, ", ".join(sorted(notifiers)) or "no platform")
     return Jobs(scheduler, worker, stop, in_flight)
-
-
-def notifiers(bot: Bot, settings: Settings) -> dict[str, Notifier]:
-    """One notifier per configured platform (rows of the others wait in the outbox)."""
-    return bootstrap.notifiers(settings, bot.engine)
 
 
 def _teams_endpoint(bot: Bot, settings: Settings):  # type: ignore[no-untyped-def]
@@ -222,9 +195,9 @@ def _teams_endpoint(bot: Bot, settings: Settings):  # type: ignore[no-untyped-de
     return TeamsEndpoint(bot, settings).handle
 
 
-def run(bot: Bot, settings: Settings, port: int) -> None:
-    redact.install(settings.secrets())
-    asyncio.run(serve(bot, settings, port))
+def run(wiring: Wiring, port: int) -> None:
+    redact.install(wiring.settings.secrets())
+    asyncio.run(serve(wiring, port))
 
 
 def _teams_mode(settings: Settings) -> str:

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy import text
 
 from bot.core import Bot
 from integrations.tasks import Background
@@ -68,13 +67,9 @@ class RefusedSignatures:
 
 
 def health_route(bot: Bot):  # type: ignore[no-untyped-def]
-    def ping() -> None:
-        with bot.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-
     async def handle(_: web.Request) -> web.Response:
         try:
-            await asyncio.wait_for(asyncio.to_thread(ping), timeout=5)
+            await asyncio.wait_for(asyncio.to_thread(bot.ping), timeout=5)
         except Exception:
             _LOGGER.warning("health check: the store does not answer", exc_info=True)
             return web.json_response({"ok": False, "store": "down"}, status=503)

@@ -63,8 +63,9 @@ def _end_absences(session: Session, ctx: Context) -> int:
 _PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
 
 
-def notify(session: Session, ctx: Context, text: str) -> Reply:
-    """`notify via teams|slack|auto`: where my DMs go when I use both (auto: where I last wrote)."""
+def choose_dm_platform(session: Session, ctx: Context, text: str) -> Reply:
+    """The `notify via teams|slack|auto` command: where my DMs go when I use both (auto: where I
+    last wrote). Not to be confused with delivering them (bot/delivery.py) or their text (bot/notices.py)."""
     if ctx.person is None:
         return invalid(ctx, "not_in_directory")
     words = [w for w in fold(text).split() if w not in ("via", "on", "en", "por", "me")]

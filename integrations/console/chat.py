@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -30,17 +31,6 @@ def show(console: Console, reply: Reply) -> None:
     console.print(f"[bold magenta]pocbot[/] › {to_rich(render_text(reply, STYLE))}")
 
 
-def deliver_notices(bot: Bot, console: Console, rounds: int = 20) -> None:
-    """Show the announcements and DMs a change caused to console people, as they go out."""
-    from bot.jobs import run_dispatch, worker_id
-    from integrations.console.notifier import ConsoleNotifier
-
-    notifiers = {"console": ConsoleNotifier(console)}
-    for _ in range(rounds):  # one message per address per run
-        if not run_dispatch(engine=bot.engine, notifiers=notifiers, now=bot.clock(), worker=worker_id()).claimed:
-            return
-
-
 def picked(last: Reply | None, line: str) -> Choice | None:
     """The choice a bare number picks from the close call just shown, if any."""
     if last is None or not line.strip().isdecimal() or len(line.strip()) > 2:
@@ -49,9 +39,9 @@ def picked(last: Reply | None, line: str) -> Choice | None:
     return last.choices[number - 1] if 0 < number <= len(last.choices) else None
 
 
-def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
-    """Read questions until end of input or a quit word; answer each one."""
-    console = console or Console()
+def run_chat(bot: Bot, actor: Actor, console: Console, *, deliver: Callable[[], object]) -> None:
+    """Read questions until end of input or a quit word; answer each one. After a change,
+    `deliver` (from the wiring) shows the announcements and DMs it caused to console people."""
     console.print("[dim]Ask who the POC is for anything. `help` for help, `quit` to leave.[/]")
     last: Reply | None = None  # a close call, whose choices may be picked by number
     try:
@@ -71,6 +61,6 @@ def run_chat(bot: Bot, actor: Actor, console: Console | None = None) -> None:
             show(console, reply)
             bot.record(actor, last_query if choice else line, reply)
             if reply.kind is ReplyKind.done:
-                deliver_notices(bot, console)
+                deliver()
     finally:
         bot.flush()

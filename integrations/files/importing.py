@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 
 from bot.services.directory_export import export_directory
 from bot.services.directory_file import DirectoryFileError
-from bot.settings import get_settings
 from bot.services.directory_import import ImportPlan, apply_import, plan_import
+from integrations.bootstrap import checked_settings
 from integrations.files.formats import dump_directory_file, load_directory_file
 from store.db import read_session
 
@@ -28,7 +28,7 @@ def import_file(engine: Engine, path: Path, *, actor: str, people: Path | None =
         if progress is not None and task is not None:
             progress.update(task, completed=done, total=total)
 
-    settings = get_settings()
+    settings = checked_settings()
     plan = apply_import(engine, data, actor=actor, now=datetime.now(timezone.utc), progress=advance, quiet=quiet,
                         policy=settings.nudge_policy(), lang=settings.language)
     if settings.semantic:

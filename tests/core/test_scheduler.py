@@ -7,6 +7,7 @@ import time
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.jobs import job_table
 from bot.scheduler import guarded, start_scheduler, stop_scheduler
 from tests.core.test_jobs import WHEN, handover
 from tests.fakes.notifier import RecordingNotifier
@@ -24,7 +25,8 @@ def test_the_scheduler_announces_a_due_handover_and_delivers_it_as_of_its_clock(
     handover(sqlite_engine)
     notifier = RecordingNotifier()
 
-    scheduler = start_scheduler(engine=sqlite_engine, notifiers={"slack": notifier}, clock=lambda: WHEN, worker="test")
+    table = job_table(engine=sqlite_engine, notifiers={"slack": notifier}, worker="test")
+    scheduler = start_scheduler(table, clock=lambda: WHEN)
     try:
         wait_until(lambda: len(notifier.ids) == 3)
         jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -50,25 +52,18 @@ def test_a_failing_job_is_logged_and_never_raised(caplog: pytest.LogCaptureFixtu
     assert "job dispatch failed" in caplog.text and "the store is down" in caplog.text
 
 
-def test_serve_and_tick_run_the_one_job_table(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A job added to bot.jobs.job_table runs in `pocbot serve` (scheduled) and `pocbot tick` (once)."""
+def test_the_scheduler_runs_the_table_it_is_given(sqlite_engine: Engine) -> None:
+    """Serve's jobs are the wiring's job table: a job added to it runs on its interval."""
     import bot.jobs
-    from bot.jobs import run_due
 
     ran: list[str] = []
-    real = bot.jobs.job_table
-
-    def with_probe(**kw):  # type: ignore[no-untyped-def]
-        return [*real(**kw), bot.jobs.Job("probe", bot.jobs.PRUNE_EVERY, lambda now: ran.append(now.isoformat()))]
-
-    monkeypatch.setattr(bot.jobs, "job_table", with_probe)
-    monkeypatch.setattr("bot.scheduler.job_table", with_probe)
-    run_due(engine=sqlite_engine, notifiers={}, now=WHEN, worker="tick")
-    scheduler = start_scheduler(engine=sqlite_engine, notifiers={}, clock=lambda: WHEN, worker="serve")
+    table = [*job_table(engine=sqlite_engine, notifiers={}, worker="serve"),
+             bot.jobs.Job("probe", bot.jobs.PRUNE_EVERY, lambda now: ran.append(now.isoformat()))]
+    scheduler = start_scheduler(table, clock=lambda: WHEN)
     try:
-        wait_until(lambda: len(ran) == 2)
+        wait_until(lambda: len(ran) == 1)
         names = {job.id for job in scheduler.get_jobs()}
     finally:
         stop_scheduler(scheduler)
 
-    assert ran == [WHEN.isoformat()] * 2 and names == {"dispatch", "handovers", "prune", "nudges", "digests", "probe"}
+    assert ran == [WHEN.isoformat()] and names == {"dispatch", "handovers", "prune", "nudges", "digests", "probe"}

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core import Bot
 from bot.settings import Settings
-from integrations.serve import ConfigError, check, notifiers
+from integrations.bootstrap import ConfigError, check_credentials as check, notifiers
 from integrations.teams.config import teams_enabled
 from tests.fakes import teams_activities as ta
 from tests.fakes.teams_activities import TeamsSender
@@ -58,9 +58,8 @@ def test_teams_is_on_with_an_app_id_or_explicitly_without_auth_and_off_otherwise
 
 
 def test_serve_and_tick_deliver_to_teams_only_when_it_is_on(sqlite_engine: Engine) -> None:
-    bot = Bot(sqlite_engine)
-    assert "teams" not in notifiers(bot, settings())
-    assert "teams" in notifiers(bot, settings(POCBOT_TEAMS_WITHOUT_AUTH="true"))
+    assert "teams" not in notifiers(settings(), sqlite_engine)
+    assert "teams" in notifiers(settings(POCBOT_TEAMS_WITHOUT_AUTH="true"), sqlite_engine)
 
 
 def test_the_app_password_is_kept_out_of_logs() -> None:
