@@ -75,6 +75,13 @@ def add(*, session: Session, inquiry: Inquiry) -> Inquiry:
     return inquiry
 
 
+def change(*, session: Session, inquiry: Inquiry, **values: Any) -> None:
+    """Set fields of an inquiry row this session holds; they are written with its transaction."""
+    for name, value in values.items():
+        setattr(inquiry, name, value)
+    session.add(inquiry)
+
+
 def _due(now: datetime) -> ColumnElement[bool]:
     # The waiting-states text is the partial index's own; `<=` on next_nudge_at implies
     # its IS NOT NULL, so both SQLite and PostgreSQL can use ix_inquiry_due.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -51,5 +52,8 @@ def policy(*, session: Session, topic_id: int) -> TopicPolicy | None:
     return session.get(TopicPolicy, topic_id)
 
 
-def save_policy(*, session: Session, row: TopicPolicy) -> None:
+def save_policy(*, session: Session, row: TopicPolicy, values: dict[str, Any]) -> None:
+    """Store these settings in the topic's policy row (read by `policy`, or new)."""
+    for name, value in values.items():
+        setattr(row, name, value)
     session.add(row)

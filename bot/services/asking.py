@@ -86,9 +86,10 @@ def ask_topic(session: Session, ctx: Context, topic_id: int, question: str) -> R
     ))
     where, platform, address = _introduction_place(session, ctx, answer, assignee)
     if where == "channel":
-        inquiry.platform, inquiry.conversation = platform, address
+        inquiries.change(session=session, inquiry=inquiry, platform=platform, conversation=address)
     if where == "group":  # the assignee is in the group DM: nudges go there alone. Not so in a topic's
-        inquiry.conversation_person_id = assignee.id  # channel, which they may not be in (a DM, then)
+        # channel, which they may not be in (a DM, then)
+        inquiries.change(session=session, inquiry=inquiry, conversation_person_id=assignee.id)
     payload = payload_of(session, inquiry, topic, assignee, shared=where != "direct",
                          away=_pv(answer.primary) if assignee is not answer.primary else None)
     outbox.add(session=session, now=ctx.now, messages=[
@@ -247,7 +248,7 @@ def _hand_off(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
                                 next_nudge_at=due):
         return _already(session, ctx, inquiry)
     previous = _assignee(session, inquiry)
-    inquiry.assignee_person_id = target.id
+    inquiries.change(session=session, inquiry=inquiry, assignee_person_id=target.id)
     payload = payload_of(session, inquiry, _topic(session, inquiry), target, shared=False, previous=_pv(previous))
     outbox.add(session=session, now=ctx.now, messages=[NewMessage(
         f"inquiry:{inquiry.id}:handoff:{target.id}:{ctx.now.isoformat()}", "inquiry_handoff",

@@ -130,9 +130,7 @@ def _policy(session: Session, ctx: Context, body: str, reason: str) -> Reply:
     problem = _apply_settings(ctx, draft, _SETTING.findall(padded[first.start():]), ctx.snapshot.topics[topic_id].channel)
     if problem:
         return problem
-    for name, value in draft.model_dump().items():
-        setattr(row, name, value)
-    topics.save_policy(session=session, row=row)
+    topics.save_policy(session=session, row=row, values=draft.model_dump())
     _changed(session, ctx, "topic.nudges", topic_id, before, row.model_dump(), reason)
     return _policy_reply(ctx, row, ctx.snapshot.topics[topic_id].name)
 
