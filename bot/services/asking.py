@@ -342,7 +342,7 @@ def _tell(session: Session, ctx: Context, inquiry: Inquiry, event: str, *, to: s
 def payload_of(session: Session, inquiry: Inquiry, topic: str, assignee: PersonView, *, shared: bool,
                **extra: object) -> dict:
     """An inquiry as outbox messages carry it: platform-neutral, rendered by the adapter."""
-    asker = person_store.get(session=session, person_id=inquiry.asker_person_id) if inquiry.asker_person_id else None
+    asker = _asker(session, inquiry)
     return {
         "lang": inquiry.lang, "inquiry_id": inquiry.id, "topic": topic, "topic_id": inquiry.topic_id,
         "question": shorten(inquiry.question, INTRO_DISPLAY), "asked_at": as_utc(inquiry.created_at).isoformat(),
@@ -361,18 +361,23 @@ def _address_of(session: Session, person_id: int) -> tuple[str, str]:
 
 
 def _asker_address(session: Session, inquiry: Inquiry) -> tuple[str, str]:
-    asker = person_store.get(session=session, person_id=inquiry.asker_person_id) if inquiry.asker_person_id else None
+    asker = _asker(session, inquiry)
     if asker is not None and inquiry.asker_platform == "console":
         return person_address(asker)
     return inquiry.asker_platform, inquiry.asker_user_id
 
 
 def _asker_view(session: Session, inquiry: Inquiry) -> PersonView:
-    asker = person_store.get(session=session, person_id=inquiry.asker_person_id) if inquiry.asker_person_id else None
+    asker = _asker(session, inquiry)
     if asker is not None:
         return view(asker)
     slack = inquiry.asker_user_id if inquiry.asker_platform == "slack" else None
     return PersonView(0, inquiry.asker_user_id, "", slack_id=slack)
+
+
+def _asker(session: Session, inquiry: Inquiry) -> Person | None:
+    """The asker's directory person, when the asker is in the directory."""
+    return person_store.get(session=session, person_id=inquiry.asker_person_id) if inquiry.asker_person_id else None
 
 
 def _assignee(session: Session, inquiry: Inquiry) -> PersonView:
