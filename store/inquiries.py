@@ -183,6 +183,11 @@ def get(*, session: Session, inquiry_id: int) -> Inquiry | None:
     return session.get(Inquiry, inquiry_id)
 
 
+def reload(*, session: Session, inquiry: Inquiry) -> None:
+    """Read the inquiry's row again: a concurrent click may just have changed it."""
+    session.refresh(inquiry)
+
+
 def in_thread(*, session: Session, platform: str, conversation: str, thread: str | None) -> Inquiry | None:
     """The waiting inquiry a reply belongs to: the one of that thread, else (a reply outside
     any thread of a group DM) the newest waiting one of the conversation."""
@@ -250,11 +255,6 @@ def move_waiting(*, session: Session, topic_id: int, from_person: int, to_person
     ).values(assignee_person_id=to_person, nudges_sent=0, escalation_level=0, snoozed_until=None,
              next_nudge_at=as_utc(next_nudge_at)).returning(_TABLE.c.id)
     return sorted(session.connection().execute(statement).scalars())
-
-
-def reload(*, session: Session, inquiry: Inquiry) -> None:
-    """Read the inquiry's row again: a concurrent click may just have changed it."""
-    session.refresh(inquiry)
 
 
 def waiting_count(*, session: Session, person_id: int | None) -> int:
