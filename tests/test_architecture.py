@@ -160,7 +160,7 @@ def test_the_core_spells_out_no_platform_address_format():
 #  - calling a session or connection's SQL methods (SESSION_SQL_METHODS) on a session-like name:
 #    `session`, anything annotated `Session`/`Connection`, or bound by `with read_session(...)`,
 #    `with write_session(...)`, `with engine.begin()/connect()`; or an engine's own (ENGINE_SQL_METHODS);
-#  - a string that starts like an SQL statement (SELECT/INSERT/UPDATE/DELETE/WITH ...).
+#  - a string that starts like an SQL statement (SELECT/INSERT INTO/UPDATE/DELETE FROM/WITH, upper case).
 # Not checked (no precise test exists): assigning attributes of a row a store function returned,
 # which the session flushes at commit; store functions own those writes too, by convention.
 SQL_NAMES_ALLOWED = {
@@ -174,7 +174,7 @@ SESSION_SQL_METHODS = {"execute", "scalar", "scalars", "scalar_one", "exec", "ge
                        "bulk_insert_mappings", "bulk_update_mappings"}
 ENGINE_SQL_METHODS = {"connect", "begin", "raw_connection", "execute", "exec_driver_sql"}
 SESSION_OPENERS = {"read_session", "write_session", "Session", "begin", "connect"}
-RAW_SQL = re.compile(r"^\s*(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH)\s", re.IGNORECASE)
+RAW_SQL = re.compile(r"^\s*(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH)\s")  # upper case: prose is not SQL
 # Modules another change (issue 11, the assign/announce side) is moving into store/ in parallel;
 # the lead empties this at merge. Nothing may be added to it.
 SQL_IN_BOT_ALLOWED_FOR_NOW = {
@@ -185,7 +185,7 @@ SQL_IN_BOT_ALLOWED_FOR_NOW = {
 
 
 def _root_name(node: ast.expr) -> str | None:
-    """`session` for session.connection().execute, `self` for self._session.get..."""
+    """The name a call hangs from: `session` for session.connection().execute, `_session` for self._session.get."""
     while True:
         if isinstance(node, ast.Attribute):
             if "session" in node.attr.lower():
