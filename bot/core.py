@@ -210,7 +210,7 @@ class Bot:
 
     def _given_up(self, session: Session, actor: Actor) -> list[OutboxMessage]:
         """Admins see the deliveries given up lately on their home tab."""
-        person = session.get(Person, actor.person_id) if actor.person_id is not None else None
+        person = person_store.get(session=session, person_id=actor.person_id) if actor.person_id is not None else None
         if person is None or not (person.email.lower() in self.admins or Role(person.role) is Role.admin):
             return []
         return outbox.given_up(session=session, since=self.clock() - STATS_WINDOW, limit=HOME_FAILED)[1]

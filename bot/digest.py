@@ -23,9 +23,10 @@ from bot.render import PLAIN, Style
 from bot.services.stats import top_unknown
 from store import digest as store
 from store import stats as store_stats
+from store import topics as topic_store
 from store.db import read_session, write_session
 from store.digest import Recipient
-from store.models import Person, Topic
+from store.models import Person
 from store.outbox import as_utc
 from store.people import by_ids
 from store import outbox
@@ -241,7 +242,7 @@ def _channel_digests(session: Session, now: datetime, week: str, lang: str) -> l
 
 def _hearers(session: Session, topic_id: int, channels: set[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
     """The topic's name, and the subscribed channels among those that hear about it."""
-    topic = session.get(Topic, topic_id)
+    topic = topic_store.get(session=session, topic_id=topic_id)
     if topic is None:
         return "?", []
     return topic.name, [c for c in hearing_channels(session, topic) if c in channels]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlmodel import Session
 
-from store.models import INQUIRY_WAITING, Inquiry, OutboxMessage
+from store import inquiries
+from store.models import OutboxMessage
 
 # Each says "this inquiry still waits for its assignee": false once answered, closed or handed on.
 ABOUT_A_WAIT = frozenset({"inquiry_nudge", "inquiry_escalation", "inquiry_channel", "inquiry_progress"})
@@ -34,9 +34,7 @@ def _poc_digest(session: Session, message: OutboxMessage, payload: dict[str, Any
         return None
     if len(kept) == len(items):
         return message
-    waiting = select(func.count()).select_from(Inquiry).where(
-        Inquiry.assignee_person_id == person, Inquiry.status.in_(INQUIRY_WAITING))
-    count = max(len(kept), session.execute(waiting).scalar_one())
+    count = max(len(kept), inquiries.waiting_count(session=session, person_id=person))
     return OutboxMessage(**{**message.model_dump(), "payload": {**payload, "inquiries": kept, "count": count}})
 
 
@@ -44,7 +42,5 @@ def _waiting(session: Session, inquiry_ids: list[int], assignee: Any) -> set[int
     """Those of the inquiries that still wait, for this assignee when one is named."""
     if not inquiry_ids:
         return set()
-    wanted = select(Inquiry.id).where(Inquiry.id.in_(inquiry_ids), Inquiry.status.in_(INQUIRY_WAITING))
-    if assignee is not None:
-        wanted = wanted.where(Inquiry.assignee_person_id == int(assignee))
-    return set(session.execute(wanted).scalars())
+    return inquiries.still_waiting(session=session, inquiry_ids=inquiry_ids,
+                                   assignee=int(assignee) if assignee is not None else None)

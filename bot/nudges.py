@@ -15,6 +15,7 @@ from bot.addresses import person_address, person_payload
 from bot.platforms import channel_platform
 from bot.working_hours import DEFAULT_HOURS, WorkingHours, add_working_time, next_open
 from store import inquiries
+from store import people as person_store
 from store.db import write_session
 from store.inquiries import DueInquiry, PersonRow, Step
 from store.models import AssignmentKind, Inquiry, Person, TopicPolicy
@@ -240,7 +241,7 @@ def policy_for(*, session: Session, topic_id: int, defaults: NudgePolicy) -> Nud
 
 def schedule_of(*, session: Session, person_id: int, policy: NudgePolicy) -> tuple[str | None, WorkingHours]:
     """A person's time zone and working hours (their own, else the policy's)."""
-    person = session.get(Person, person_id)
+    person = person_store.get(session=session, person_id=person_id)
     own = inquiries.schedules(session=session, person_ids=[person_id]).get(person_id)
     return (person.timezone if person and person.timezone else policy.timezone), _hours(own, policy.hours)
 

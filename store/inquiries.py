@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -73,6 +73,13 @@ def add(*, session: Session, inquiry: Inquiry) -> Inquiry:
     session.add(inquiry)
     session.flush()
     return inquiry
+
+
+def change(*, session: Session, inquiry: Inquiry, **values: Any) -> None:
+    """Set fields of an inquiry row this session holds; they are written with its transaction."""
+    for name, value in values.items():
+        setattr(inquiry, name, value)
+    session.add(inquiry)
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -176,6 +183,11 @@ def get(*, session: Session, inquiry_id: int) -> Inquiry | None:
     return session.get(Inquiry, inquiry_id)
 
 
+def reload(*, session: Session, inquiry: Inquiry) -> None:
+    """Read the inquiry's row again: a concurrent click may just have changed it."""
+    session.refresh(inquiry)
+
+
 def in_thread(*, session: Session, platform: str, conversation: str, thread: str | None) -> Inquiry | None:
     """The waiting inquiry a reply belongs to: the one of that thread, else (a reply outside
     any thread of a group DM) the newest waiting one of the conversation."""
@@ -243,3 +255,18 @@ def move_waiting(*, session: Session, topic_id: int, from_person: int, to_person
     ).values(assignee_person_id=to_person, nudges_sent=0, escalation_level=0, snoozed_until=None,
              next_nudge_at=as_utc(next_nudge_at)).returning(_TABLE.c.id)
     return sorted(session.connection().execute(statement).scalars())
+
+
+def waiting_count(*, session: Session, person_id: int | None) -> int:
+    """How many inquiries wait for this person now."""
+    waiting = select(func.count()).select_from(Inquiry).where(
+        Inquiry.assignee_person_id == person_id, Inquiry.status.in_(INQUIRY_WAITING))
+    return session.execute(waiting).scalar_one()
+
+
+def still_waiting(*, session: Session, inquiry_ids: Collection[int], assignee: int | None = None) -> set[int]:
+    """Those of the inquiries that still wait, for this assignee when one is named."""
+    wanted = select(Inquiry.id).where(Inquiry.id.in_(inquiry_ids), Inquiry.status.in_(INQUIRY_WAITING))
+    if assignee is not None:
+        wanted = wanted.where(Inquiry.assignee_person_id == assignee)
+    return set(session.execute(wanted).scalars())

@@ -56,3 +56,13 @@ def note_platforms(*, session: Session, last: dict[int, str]) -> None:
 
 def by_ids(*, session: Session, ids: list[int]) -> dict[int, Person]:
     return {p.id: p for p in session.execute(select(Person).where(Person.id.in_(ids))).scalars()}
+
+
+def get(*, session: Session, person_id: int) -> Person | None:
+    return session.get(Person, person_id)
+
+
+def set_notify_platform(*, session: Session, person: Person, platform: str | None) -> None:
+    """Where the person's DMs go (None: where they last wrote)."""
+    person.notify_platform = platform
+    session.add(person)

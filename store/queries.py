@@ -137,3 +137,13 @@ def live_tags(*, session: Session) -> list[tuple[int, str]]:
         session,
         "SELECT g.topic_id, g.tag FROM topic_tag g JOIN topic t ON t.id = g.topic_id WHERE t.removed_at IS NULL",
     )
+
+
+def history(*, session: Session, topic_id: int, limit: int) -> list[tuple[Assignment, Person]]:
+    """Who held the topic, latest stint first (scheduled ones included): (assignment, person)."""
+    query = (
+        select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.topic_id == topic_id)
+        .order_by(Assignment.starts_at.desc(), Assignment.id.desc()).limit(limit)
+    )
+    return [(assignment, person) for assignment, person in session.execute(query)]

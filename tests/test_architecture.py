@@ -208,3 +208,107 @@ def test_only_the_bot_router_imports_a_service():
             - SERVICE_IMPORTS_FOR_NOW.get(name, set()))
     }
     assert found == {}
+
+
+# SQL lives in store/: bot/ asks store functions (keyword-only `session=`) and owns no query.
+# What counts as issuing SQL, checked on each bot/ module's syntax tree:
+#  - importing from sqlalchemy/sqlmodel anything but the names a signature or an `except` needs
+#    (SQL_NAMES_ALLOWED): no select/insert/update/delete/text/func, no models' query helpers;
+#  - calling a session or connection's SQL methods (SESSION_SQL_METHODS) on a session-like name:
+#    `session`, anything annotated `Session`/`Connection`, or bound by `with read_session(...)`,
+#    `with write_session(...)`, `with engine.begin()/connect()`; or an engine's own (ENGINE_SQL_METHODS);
+#  - a string that starts like an SQL statement (SELECT/INSERT INTO/UPDATE/DELETE FROM/WITH, upper case).
+# Not checked (no precise test exists): assigning attributes of a row a store function returned,
+# which the session flushes at commit; store functions own those writes too, by convention.
+SQL_NAMES_ALLOWED = {
+    ("sqlmodel", "Session"), ("sqlalchemy.orm", "Session"), ("sqlalchemy.engine", "Engine"),
+    ("sqlalchemy.engine", "make_url"),  # settings.py validates the configured URL's syntax; no database is reached
+    ("sqlalchemy", "exc"),  # errors: telling "the store is down" from "it refused these rows" issues nothing
+}
+SQL_PACKAGES = ("sqlalchemy", "sqlmodel")
+SESSION_SQL_METHODS = {"execute", "scalar", "scalars", "scalar_one", "exec", "get", "add", "add_all", "delete", "merge",
+                       "flush", "query", "refresh", "begin_nested", "connection", "exec_driver_sql", "bulk_save_objects",
+                       "bulk_insert_mappings", "bulk_update_mappings"}
+ENGINE_SQL_METHODS = {"connect", "begin", "raw_connection", "execute", "exec_driver_sql"}
+SESSION_OPENERS = {"read_session", "write_session", "Session", "begin", "connect"}
+RAW_SQL = re.compile(r"^\s*(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH)\s")  # upper case: prose is not SQL
+# Modules another change (issue 11, the assign/announce side) is moving into store/ in parallel;
+# the lead empties this at merge. Nothing may be added to it.
+SQL_IN_BOT_ALLOWED_FOR_NOW = {
+    "bot/services/assign.py", "bot/announce.py", "bot/inquiry_moves.py", "bot/jobs.py",
+    "bot/services/directory_announce.py", "bot/services/directory_apply.py", "bot/permissions.py",
+    "bot/undeliverable.py",
+}
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """The name a call hangs from: `session` for session.connection().execute, `_session` for self._session.get."""
+    while True:
+        if isinstance(node, ast.Attribute):
+            if "session" in node.attr.lower():
+                return node.attr
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Name):
+            return node.id
+        else:
+            return None
+
+
+def _sessions_and_engines(tree: ast.AST) -> tuple[set[str], set[str]]:
+    sessions, engines = {"session", "conn", "connection"}, {"engine"}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.arg, ast.AnnAssign)) and node.annotation is not None:
+            kind = ast.unparse(node.annotation)
+            name = node.arg if isinstance(node, ast.arg) else ast.unparse(node.target)
+            if "Session" in kind or "Connection" in kind:
+                sessions.add(name)
+            elif "Engine" in kind:
+                engines.add(name)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                opener = item.context_expr.func if isinstance(item.context_expr, ast.Call) else None
+                called = opener.attr if isinstance(opener, ast.Attribute) else getattr(opener, "id", None)
+                if called in SESSION_OPENERS and isinstance(item.optional_vars, ast.Name):
+                    sessions.add(item.optional_vars.id)
+    return sessions, engines
+
+
+def sql_issued(path: Path) -> list[str]:
+    """Where this module issues SQL by the definition above, as "line: what" strings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    sessions, engines = _sessions_and_engines(tree)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names if a.name.split(".")[0] in SQL_PACKAGES]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.split(".")[0] in SQL_PACKAGES:
+            found += [f"{node.lineno}: from {node.module} import {a.name}" for a in node.names
+                      if (node.module, a.name) not in SQL_NAMES_ALLOWED and node.module != "sqlalchemy.exc"]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method, root = node.func.attr, _root_name(node.func.value)
+            on_session = root is not None and (root in sessions or "session" in root.lower())
+            if (on_session and method in SESSION_SQL_METHODS) or (root in engines and method in ENGINE_SQL_METHODS):
+                found.append(f"{node.lineno}: {ast.unparse(node.func)}()")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"Session", "Engine"}:
+            found.append(f"{node.lineno}: {node.func.id}() opened")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and RAW_SQL.match(node.value):
+            found.append(f"{node.lineno}: SQL text {node.value[:30]!r}")
+    return found
+
+
+def test_the_bot_issues_no_sql():
+    """Queries are store/ functions; a bot/ module calls them and never builds or runs SQL itself."""
+    offenders = {}
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        name = str(path.relative_to(ROOT))
+        if name not in SQL_IN_BOT_ALLOWED_FOR_NOW and (found := sql_issued(path)):
+            offenders[name] = found
+    assert offenders == {}
+
+
+def test_the_allowlist_of_sql_in_the_bot_holds_only_offenders():
+    """An allowlisted module that no longer issues SQL leaves the list (so it cannot start again)."""
+    clean = [name for name in SQL_IN_BOT_ALLOWED_FOR_NOW if (ROOT / name).exists() and not sql_issued(ROOT / name)]
+    assert clean == []

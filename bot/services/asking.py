@@ -17,9 +17,10 @@ from bot.nudges import due_after, open_inquiry, shorten, snooze_inquiry
 from bot.permissions import who_can
 from bot.services.context import Context, done, find_topic, invalid, view
 from bot.services.lookup import answer_for
-from store import inquiries
+from store import inquiries, questions, topics
+from store import people as person_store
 from store.outbox import as_utc
-from store.models import INQUIRY_WAITING, Inquiry, OutboxMessage, Person, Question, Role, Topic, TopicPolicy
+from store.models import INQUIRY_WAITING, Inquiry, OutboxMessage, Person, Question, Role
 from store import outbox
 from store.outbox import NewMessage
 
@@ -85,9 +86,10 @@ def ask_topic(session: Session, ctx: Context, topic_id: int, question: str) -> R
     ))
     where, platform, address = _introduction_place(session, ctx, answer, assignee)
     if where == "channel":
-        inquiry.platform, inquiry.conversation = platform, address
+        inquiries.change(session=session, inquiry=inquiry, platform=platform, conversation=address)
     if where == "group":  # the assignee is in the group DM: nudges go there alone. Not so in a topic's
-        inquiry.conversation_person_id = assignee.id  # channel, which they may not be in (a DM, then)
+        # channel, which they may not be in (a DM, then)
+        inquiries.change(session=session, inquiry=inquiry, conversation_person_id=assignee.id)
     payload = payload_of(session, inquiry, topic, assignee, shared=where != "direct",
                          away=_pv(answer.primary) if assignee is not answer.primary else None)
     outbox.add(session=session, now=ctx.now, messages=[
@@ -103,7 +105,7 @@ def _introduction_place(session: Session, ctx: Context, answer: TopicAnswer,
                         assignee: PersonView) -> tuple[str, str, str]:
     """(how, platform, address): a thread in the topic's channel when the topic says so, a
     group conversation of asker and POC when both are on a platform that opens those, else a DM to the POC."""
-    policy = session.get(TopicPolicy, answer.topic_id)
+    policy = topics.policy(session=session, topic_id=answer.topic_id)
     if policy is not None and policy.ask_in == "channel" and answer.channel:
         return "channel", channel_platform(answer.channel), answer.channel
     platform, address = _address_of(session, assignee.id)  # where the POC is reached now
@@ -114,9 +116,10 @@ def _introduction_place(session: Session, ctx: Context, answer: TopicAnswer,
 
 def _no_poc(session: Session, ctx: Context, answer: TopicAnswer, question: str) -> Reply:
     """Nobody to ask: say so, offer the channel and the managers, and count the gap."""
-    session.add(Question(asked_at=ctx.now, platform=ctx.actor.platform, user_id=ctx.actor.user_id,
-                         person_id=ctx.person.id if ctx.person else None, text=shorten(question, 300),
-                         topic_id=answer.topic_id, outcome="no_poc"))
+    questions.record_all(session=session, rows=[Question(
+        asked_at=ctx.now, platform=ctx.actor.platform, user_id=ctx.actor.user_id,
+        person_id=ctx.person.id if ctx.person else None, text=shorten(question, 300),
+        topic_id=answer.topic_id, outcome="no_poc")])
     people = [view(p) for p in who_can(session, ctx, answer.topic_id)]
     if not people and not answer.channel:
         return invalid(ctx, "ask_no_poc_nobody", topic=answer.topic)
@@ -245,7 +248,7 @@ def _hand_off(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
                                 next_nudge_at=due):
         return _already(session, ctx, inquiry)
     previous = _assignee(session, inquiry)
-    inquiry.assignee_person_id = target.id
+    inquiries.change(session=session, inquiry=inquiry, assignee_person_id=target.id)
     payload = payload_of(session, inquiry, _topic(session, inquiry), target, shared=False, previous=_pv(previous))
     outbox.add(session=session, now=ctx.now, messages=[NewMessage(
         f"inquiry:{inquiry.id}:handoff:{target.id}:{ctx.now.isoformat()}", "inquiry_handoff",
@@ -313,7 +316,7 @@ def _not_yours(session: Session, ctx: Context, inquiry: Inquiry, needed: str) ->
 
 def _already(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
     """A click that finds the work done: say how things stand (read again: it may just have changed)."""
-    session.refresh(inquiry)
+    inquiries.reload(session=session, inquiry=inquiry)
     return done(ctx, f"inquiry_already_{inquiry.status}", topic=_topic(session, inquiry),
                 person=_assignee(session, inquiry))
 
@@ -321,7 +324,7 @@ def _already(session: Session, ctx: Context, inquiry: Inquiry) -> Reply:
 def _tell(session: Session, ctx: Context, inquiry: Inquiry, event: str, *, to: str, **extra: object) -> None:
     """Post what happened in the inquiry's conversation, where both see it; with no shared
     conversation, send it to the other party directly."""
-    session.refresh(inquiry)
+    inquiries.reload(session=session, inquiry=inquiry)
     by = view(ctx.person) if ctx.person else None
     payload = payload_of(session, inquiry, _topic(session, inquiry), _assignee(session, inquiry),
                          shared=bool(inquiry.conversation), event=event, by=_pv(by) if by else None,
@@ -339,7 +342,7 @@ def _tell(session: Session, ctx: Context, inquiry: Inquiry, event: str, *, to: s
 def payload_of(session: Session, inquiry: Inquiry, topic: str, assignee: PersonView, *, shared: bool,
                **extra: object) -> dict:
     """An inquiry as outbox messages carry it: platform-neutral, rendered by the adapter."""
-    asker = session.get(Person, inquiry.asker_person_id) if inquiry.asker_person_id else None
+    asker = _asker(session, inquiry)
     return {
         "lang": inquiry.lang, "inquiry_id": inquiry.id, "topic": topic, "topic_id": inquiry.topic_id,
         "question": shorten(inquiry.question, INTRO_DISPLAY), "asked_at": as_utc(inquiry.created_at).isoformat(),
@@ -353,32 +356,37 @@ def payload_of(session: Session, inquiry: Inquiry, topic: str, assignee: PersonV
 def _address_of(session: Session, person_id: int) -> tuple[str, str]:
     """Where a person's DMs go (their chosen or last-used platform): read from the store,
     since a PersonView does not carry those choices."""
-    person = session.get(Person, person_id)
+    person = person_store.get(session=session, person_id=person_id)
     return person_address(person) if person else ("console", "")
 
 
 def _asker_address(session: Session, inquiry: Inquiry) -> tuple[str, str]:
-    asker = session.get(Person, inquiry.asker_person_id) if inquiry.asker_person_id else None
+    asker = _asker(session, inquiry)
     if asker is not None and inquiry.asker_platform == "console":
         return person_address(asker)
     return inquiry.asker_platform, inquiry.asker_user_id
 
 
 def _asker_view(session: Session, inquiry: Inquiry) -> PersonView:
-    asker = session.get(Person, inquiry.asker_person_id) if inquiry.asker_person_id else None
+    asker = _asker(session, inquiry)
     if asker is not None:
         return view(asker)
     slack = inquiry.asker_user_id if inquiry.asker_platform == "slack" else None
     return PersonView(0, inquiry.asker_user_id, "", slack_id=slack)
 
 
+def _asker(session: Session, inquiry: Inquiry) -> Person | None:
+    """The asker's directory person, when the asker is in the directory."""
+    return person_store.get(session=session, person_id=inquiry.asker_person_id) if inquiry.asker_person_id else None
+
+
 def _assignee(session: Session, inquiry: Inquiry) -> PersonView:
-    person = session.get(Person, inquiry.assignee_person_id)
+    person = person_store.get(session=session, person_id=inquiry.assignee_person_id)
     return view(person) if person else PersonView(0, "?", "")
 
 
 def _topic(session: Session, inquiry: Inquiry) -> str:
-    topic = session.get(Topic, inquiry.topic_id)
+    topic = topics.get(session=session, topic_id=inquiry.topic_id)
     return topic.name if topic else "?"
 
 

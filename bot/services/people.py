@@ -29,7 +29,7 @@ def link(actor: Actor, email: str, *, session: Session) -> Actor:
 def person_of(actor: Actor, *, session: Session) -> Person | None:
     """The directory person behind an actor: by id, by platform id, else by email (console)."""
     if actor.person_id is not None:
-        return session.get(Person, actor.person_id)
+        return people.get(session=session, person_id=actor.person_id)
     found = people.by_platform_id(session=session, platform=actor.platform, user_id=actor.user_id)
     if found is None and actor.email and actor.platform == "console":
         found = people.by_email(session=session, email=actor.email)

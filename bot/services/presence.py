@@ -1,7 +1,6 @@
 """Away and back: anyone may mark themselves away; lookups then route to the cover."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
 from sqlmodel import Session
 
 from bot.commands import parse_away
@@ -10,8 +9,8 @@ from bot.messages import Reply
 from bot.services.assign import find_person
 from bot.services.context import Context, done, invalid, view
 from bot.understanding.text import fold
+from store import absences, people
 from store.directory import audit
-from store.models import Absence
 
 
 def away(session: Session, ctx: Context, text: str) -> Reply:
@@ -32,9 +31,9 @@ def away(session: Session, ctx: Context, text: str) -> Reply:
             return problem
         if delegate.id == ctx.person.id:
             return invalid(ctx, "delegate_self")
-    _end_absences(session, ctx)
-    session.add(Absence(person_id=ctx.person.id, delegate_id=delegate.id if delegate else None,
-                        starts_at=ctx.now, ends_at=until, created_at=ctx.now))
+    absences.end_current(session=session, person_id=ctx.person.id, now=ctx.now)
+    absences.start(session=session, person_id=ctx.person.id, delegate_id=delegate.id if delegate else None,
+                   now=ctx.now, until=until)
     audit(session=session, actor=ctx.who, action="person.away", now=ctx.now, person_id=ctx.person.id,
           after={"until": until.isoformat(), "delegate": delegate.email if delegate else None})
     day = until.astimezone(zone(ctx.timezone)).date().isoformat()  # the day they meant
@@ -46,18 +45,10 @@ def away(session: Session, ctx: Context, text: str) -> Reply:
 def back(session: Session, ctx: Context, text: str) -> Reply:
     if ctx.person is None:
         return invalid(ctx, "not_in_directory")
-    if not _end_absences(session, ctx):
+    if not absences.end_current(session=session, person_id=ctx.person.id, now=ctx.now):
         return invalid(ctx, "not_away")
     audit(session=session, actor=ctx.who, action="person.back", now=ctx.now, person_id=ctx.person.id)
     return done(ctx, "back_set")
-
-
-def _end_absences(session: Session, ctx: Context) -> int:
-    current = (Absence.person_id == ctx.person.id) & (Absence.starts_at <= ctx.now) & (Absence.ends_at > ctx.now)
-    ids = list(session.execute(select(Absence.id).where(current)).scalars())
-    if ids:
-        session.execute(update(Absence).where(Absence.id.in_(ids)).values(ends_at=ctx.now))
-    return len(ids)
 
 
 _PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
@@ -75,8 +66,7 @@ def choose_dm_platform(session: Session, ctx: Context, text: str) -> Reply:
     if choice != "auto" and not getattr(ctx.person, f"{choice}_id"):
         return invalid(ctx, "notify_no_account", platform=_PLATFORM_NAMES[choice])
     before = ctx.person.notify_platform
-    ctx.person.notify_platform = None if choice == "auto" else choice
-    session.add(ctx.person)
+    people.set_notify_platform(session=session, person=ctx.person, platform=None if choice == "auto" else choice)
     audit(session=session, actor=ctx.who, action="person.notify", now=ctx.now, person_id=ctx.person.id,
           before={"notify_platform": before}, after={"notify_platform": ctx.person.notify_platform})
     if choice == "auto":

@@ -1,7 +1,6 @@
 """Read-only reports: a topic's history, and my topics."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.durations import human
@@ -10,6 +9,7 @@ from bot.messages import Message, PersonView, Reply, ReplyKind
 from bot.nudges import shorten
 from bot.services.context import Context, find_topic, invalid, view
 from store import inquiries, queries
+from store import people as person_store
 from store.models import Assignment, AssignmentKind, Inquiry, Person
 from store.outbox import as_utc
 
@@ -21,12 +21,8 @@ def history(session: Session, ctx: Context, text: str) -> Reply:
     topic_id, problem = find_topic(ctx, text)
     if problem:
         return problem
-    query = (
-        select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
-        .where(Assignment.topic_id == topic_id)
-        .order_by(Assignment.starts_at.desc(), Assignment.id.desc()).limit(HISTORY_LIMIT)
-    )
-    lines = tuple(_history_line(a, p, ctx) for a, p in session.execute(query))
+    held = queries.history(session=session, topic_id=topic_id, limit=HISTORY_LIMIT)
+    lines = tuple(_history_line(a, p, ctx) for a, p in held)
     topic = ctx.snapshot.topics[topic_id].name
     if not lines:
         return Reply(ReplyKind.listing, ctx.lang, note="history_empty", values={"topic": topic})
@@ -73,7 +69,7 @@ def _asked_lines(session: Session, ctx: Context) -> tuple[Message, ...]:
 
 
 def _asker(session: Session, inquiry: Inquiry) -> PersonView | str:
-    person = session.get(Person, inquiry.asker_person_id) if inquiry.asker_person_id else None
+    person = person_store.get(session=session, person_id=inquiry.asker_person_id) if inquiry.asker_person_id else None
     if person is not None:
         return view(person)
     if inquiry.asker_platform == "slack":

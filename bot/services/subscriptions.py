@@ -1,12 +1,11 @@
 """Channels that hear about changes: to a topic (and what lies under it), a tag, or all."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from bot.messages import Reply
 from bot.services.context import Context, done, find_topic, invalid
-from store.models import Subscription, TopicTag
+from store import subscriptions, topics
 
 _ALL = {"all", "everything", "todo", "todos"}
 
@@ -16,10 +15,8 @@ def subscribe(session: Session, ctx: Context, text: str) -> Reply:
     if isinstance(target, Reply):
         return target
     kind, value, label = target
-    exists = select(Subscription.id).where(*_same(ctx, kind, value))
-    if session.execute(exists).first() is None:
-        session.add(Subscription(platform=ctx.actor.platform, channel=ctx.channel, target_kind=kind,
-                                 target=value, created_by=ctx.who, created_at=ctx.now))
+    subscriptions.add(session=session, platform=ctx.actor.platform, channel=ctx.channel, kind=kind, target=value,
+                      actor=ctx.who, now=ctx.now)
     return done(ctx, "subscribed", target=label)
 
 
@@ -27,13 +24,13 @@ def unsubscribe(session: Session, ctx: Context, text: str) -> Reply:
     if not text.strip():
         if not ctx.channel:
             return invalid(ctx, "channel_only")
-        session.execute(delete(Subscription).where(Subscription.platform == ctx.actor.platform, Subscription.channel == ctx.channel))
+        subscriptions.remove_all(session=session, platform=ctx.actor.platform, channel=ctx.channel)
         return done(ctx, "unsubscribed_all")
     target = _target(session, ctx, text)
     if isinstance(target, Reply):
         return target
     kind, value, label = target
-    session.execute(delete(Subscription).where(*_same(ctx, kind, value)))
+    subscriptions.remove(session=session, platform=ctx.actor.platform, channel=ctx.channel, kind=kind, target=value)
     return done(ctx, "unsubscribed", target=label)
 
 
@@ -45,16 +42,11 @@ def _target(session: Session, ctx: Context, text: str) -> tuple[str, str, str] |
         return "all", "", words
     if words.lower().startswith(("tag ", "tag:", "#")):
         tag = words.split(":", 1)[-1].split(" ", 1)[-1].lstrip("#").strip().lower()
-        if session.execute(select(TopicTag.id).where(TopicTag.tag == tag)).first() is None:
+        if not topics.tag_known(session=session, tag=tag):
             return invalid(ctx, "tag_unknown", tag=tag)
         return "tag", tag, f"#{tag}"
     topic_id, problem = find_topic(ctx, words)
     if problem:
         return problem
     return "topic", str(topic_id), ctx.snapshot.topics[topic_id].name
-
-
-def _same(ctx: Context, kind: str, value: str) -> tuple:
-    return (Subscription.platform == ctx.actor.platform, Subscription.channel == ctx.channel,
-            Subscription.target_kind == kind, Subscription.target == value)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.commands import split_reason, two_names
@@ -14,10 +13,10 @@ from bot.services.context import Context, done, find_topic, invalid
 from bot.durations import human
 from bot.understanding.text import topic_key
 from bot.working_hours import parse_duration
-from store import limits
+from store import limits, topics
 from store.directory import audit, bump_version
 from store.limits import fits
-from store.models import Topic, TopicAlias, TopicPolicy
+from store.models import TopicPolicy
 
 _PARENT = re.compile(r"\s+(?:parent|under|padre|bajo)\s+", re.IGNORECASE)
 _SETTING = re.compile(
@@ -46,11 +45,9 @@ def _add(session: Session, ctx: Context, body: str, reason: str) -> Reply:
             return problem
     if not may_change(session, ctx, parent_id):
         return refuse(session, ctx, "topic.add", parent_id, body)
-    if _taken(session, topic_key(name)):
+    if topics.key_taken(session=session, key=topic_key(name)):
         return invalid(ctx, "name_taken", name=name)
-    topic = Topic(name=name, key=topic_key(name), parent_id=parent_id, created_at=ctx.now)
-    session.add(topic)
-    session.flush()
+    topic = topics.add(session=session, name=name, key=topic_key(name), parent_id=parent_id, now=ctx.now)
     _changed(session, ctx, "topic.add", topic.id, None, {"name": name, "parent_id": parent_id}, reason)
     return done(ctx, "topic_added", topic=name)
 
@@ -77,9 +74,9 @@ def _alias(session: Session, ctx: Context, body: str, reason: str) -> Reply:
     key = topic_key(alias)
     if too_long := _too_long(ctx, alias):
         return too_long
-    if not key or _taken(session, key):
+    if not key or topics.key_taken(session=session, key=key):
         return invalid(ctx, "name_taken", name=alias)
-    session.add(TopicAlias(topic_id=topic_id, alias=alias, key=key))
+    topics.add_alias(session=session, topic_id=topic_id, alias=alias, key=key)
     _changed(session, ctx, "topic.alias", topic_id, None, {"alias": alias}, reason)
     return done(ctx, "alias_added", alias=alias, topic=ctx.snapshot.topics[topic_id].name)
 
@@ -92,12 +89,11 @@ def _rename(session: Session, ctx: Context, body: str, reason: str) -> Reply:
     key = topic_key(new_name)
     if too_long := _too_long(ctx, new_name):
         return too_long
-    topic = session.get(Topic, topic_id)
-    if not key or (key != topic.key and _taken(session, key)):
+    topic = topics.get(session=session, topic_id=topic_id)
+    if not key or (key != topic.key and topics.key_taken(session=session, key=key)):
         return invalid(ctx, "name_taken", name=new_name)
     before = topic.name
-    topic.name, topic.key = new_name, key
-    session.add(topic)
+    topics.rename(session=session, topic=topic, name=new_name, key=key)
     _changed(session, ctx, "topic.rename", topic_id, {"name": before}, {"name": topic.name}, reason)
     return done(ctx, "topic_renamed", before=before, topic=topic.name)
 
@@ -111,9 +107,8 @@ def _remove(session: Session, ctx: Context, body: str, reason: str) -> Reply:
     children = [t.name for t in ctx.snapshot.topics.values() if t.parent_id == topic_id]
     if children:
         return invalid(ctx, "topic_has_children", topic=ctx.snapshot.topics[topic_id].name, children=children[:5])
-    topic = session.get(Topic, topic_id)
-    topic.removed_at = ctx.now
-    session.add(topic)
+    topic = topics.get(session=session, topic_id=topic_id)
+    topics.remove(session=session, topic=topic, now=ctx.now)
     _changed(session, ctx, "topic.remove", topic_id, {"name": topic.name}, None, reason)
     return done(ctx, "topic_removed", topic=topic.name)
 
@@ -129,15 +124,13 @@ def _policy(session: Session, ctx: Context, body: str, reason: str) -> Reply:
         return problem
     if not may_change(session, ctx, topic_id):
         return refuse(session, ctx, "topic.nudges", topic_id, body)
-    row = session.get(TopicPolicy, topic_id) or TopicPolicy(topic_id=topic_id)
+    row = topics.policy(session=session, topic_id=topic_id) or TopicPolicy(topic_id=topic_id)
     before = row.model_dump()
     draft = TopicPolicy(**before)  # worked on apart: a bad setting leaves the stored row untouched
     problem = _apply_settings(ctx, draft, _SETTING.findall(padded[first.start():]), ctx.snapshot.topics[topic_id].channel)
     if problem:
         return problem
-    for name, value in draft.model_dump().items():
-        setattr(row, name, value)
-    session.add(row)
+    topics.save_policy(session=session, row=row, values=draft.model_dump())
     _changed(session, ctx, "topic.nudges", topic_id, before, row.model_dump(), reason)
     return _policy_reply(ctx, row, ctx.snapshot.topics[topic_id].name)
 
@@ -186,12 +179,6 @@ def _too_long(ctx: Context, name: str) -> Reply | None:
 def _split_parent(body: str) -> tuple[str, str, str]:
     parts = _PARENT.split(body, maxsplit=1)
     return (parts[0], " ", parts[1]) if len(parts) == 2 else (body, "", "")
-
-
-def _taken(session: Session, key: str) -> bool:
-    """A key held by any topic name or alias, removed topics included (history stays unique)."""
-    name = session.execute(select(Topic.id).where(Topic.key == key)).first()
-    return name is not None or session.execute(select(TopicAlias.id).where(TopicAlias.key == key)).first() is not None
 
 
 def _changed(session: Session, ctx: Context, action: str, topic_id: int, before: object, after: object, reason: str) -> None:
