@@ -2,7 +2,7 @@
 subscribed to any of them, to one of its tags, or to everything. One statement each."""
 from __future__ import annotations
 
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import String, cast, literal_column, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -13,7 +13,7 @@ MAX_DEPTH = 32  # imports reject parent cycles; this only bounds a corrupted sto
 
 def _lineage(topic_id: int) -> Select:
     """The topic's id and its ancestors' ids, nearest first (a recursive CTE, SQLite and PostgreSQL)."""
-    start = select(Topic.id, Topic.parent_id, literal(0).label("depth")).where(Topic.id == topic_id)
+    start = select(Topic.id, Topic.parent_id, literal_column("0").label("depth")).where(Topic.id == topic_id)
     chain = start.cte("lineage", recursive=True)
     above = select(Topic.id, Topic.parent_id, (chain.c.depth + 1).label("depth")).join(
         chain, Topic.id == chain.c.parent_id).where(chain.c.depth < MAX_DEPTH - 1)
