@@ -283,8 +283,10 @@ class Bot:
                 now=self.clock(), channel=channel, snapshot=snapshot, admins=self.admins,
                 managers_manage_all=self.managers_manage_all, policy=self.nudge_policy, clock=self.clock,
             )
-            if writes and ctx.person is not None and actor.platform in chat_platforms():
-                person_store.note_platforms(session=session, last={ctx.person.id: actor.platform})
+            person = ctx.person  # noted only when it moved: the UPDATE would change nothing
+            if (writes and person is not None and person.last_platform != actor.platform
+                    and actor.platform in chat_platforms()):
+                person_store.note_platforms(session=session, last={person.id: actor.platform})
             return work(session, ctx)
 
     def _run(self, command: Command, lang: str, at: datetime | None = None) -> Reply:

@@ -1,46 +1,50 @@
 """When a topic's POC changes, its waiting inquiries move to whoever answers now; both are told."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlmodel import Session
-
 from bot.addresses import person_address, person_payload
-from bot.nudges import NudgePolicy, due_after
-from store import inquiries
+from bot.events import Changes, DirectoryChanged, InquiriesMoved
+from bot.nudges import due_after
+from store import inquiries, outbox
 from store.directory import current_assignments
-from store.models import DirectoryChange, Person, Topic
-from store import outbox
-from store.outbox import NewMessage
 
 
-def move_inquiries(*, session: Session, change: DirectoryChange, topic: Topic, now: datetime,
-                   lang: str = "en", defaults: NudgePolicy = NudgePolicy()) -> int:
-    """Move the previous POC's waiting inquiries on this topic; returns the outbox rows written.
+def move_inquiries(unit: Changes, event: DirectoryChanged) -> int:
+    """Move the previous POC's waiting inquiries on this topic, and record that they moved.
 
     A handover gives them to the new POC; an unassignment to the first backup, if any
     (with nobody, they stay and the sweep escalates them to the channel in time).
     """
-    if change.kind not in ("primary", "unassign") or not change.previous_person_id:
+    if not event.previous_id:
         return 0
-    to_id = change.person_id or _first_backup(session, topic.id or 0, now)
-    if to_id is None or to_id == change.previous_person_id:
+    to_id = event.person_id or _first_backup(unit, event.topic_id)
+    if to_id is None or to_id == event.previous_id:
         return 0
-    due = due_after(session=session, person_id=to_id, topic_id=topic.id or 0, start=now, defaults=defaults)
-    moved = inquiries.move_waiting(session=session, topic_id=topic.id or 0, from_person=change.previous_person_id,
+    session, topic_id = unit.session, event.topic_id
+    if not inquiries.any_waiting(session=session, topic_id=topic_id, person_id=event.previous_id):
+        return 0  # the usual case: spare working out when the moved ones would be due
+    due = due_after(session=session, person_id=to_id, topic_id=topic_id, start=unit.now, defaults=unit.policy)
+    moved = inquiries.move_waiting(session=session, topic_id=topic_id, from_person=event.previous_id,
                                    to_person=to_id, next_nudge_at=due)
-    if not moved:
-        return 0
-    new, old = session.get(Person, to_id), session.get(Person, change.previous_person_id)
-    payload = {"lang": lang, "topic": topic.name, "topic_id": topic.id, "count": len(moved),
-               "inquiry_ids": moved, "person": person_payload(new), "previous": person_payload(old)}
-    rows = [NewMessage(f"change:{change.id}:inquiries_moved_{side}", f"inquiry_moved_{side}", *person_address(person),
-                       payload)
-            for side, person in (("new", new), ("old", old)) if person is not None]
-    outbox.add(session=session, messages=rows, now=now)
+    if moved:
+        unit.record(InquiriesMoved(event.change_id, topic_id, tuple(moved), to_id, event.previous_id))
+    return 0
+
+
+def tell_moved(unit: Changes, event: InquiriesMoved) -> int:
+    """DM the person who has the inquiries now and the one who had them."""
+    topic = unit.topic(event.topic_id)
+    people = unit.people([event.to_person, event.from_person])
+    new, old = people.get(event.to_person), people.get(event.from_person)
+    payload = {"lang": unit.lang, "topic": topic.name, "topic_id": topic.id, "count": len(event.inquiry_ids),
+               "inquiry_ids": list(event.inquiry_ids), "person": person_payload(new), "previous": person_payload(old)}
+    rows = [outbox.about(event, f"inquiries_moved_{side}", kind=f"inquiry_moved_{side}",
+                         platform=address[0], address=address[1], payload=payload)
+            for side, person in (("new", new), ("old", old)) if person is not None
+            for address in (person_address(person),)]
+    outbox.add(session=unit.session, messages=rows, now=unit.now)
     return len(rows)
 
 
-def _first_backup(session: Session, topic_id: int, now: datetime) -> int | None:
-    current = current_assignments(session=session, topic_ids=[topic_id], at=now).get(topic_id)
+def _first_backup(unit: Changes, topic_id: int) -> int | None:
+    current = current_assignments(session=unit.session, topic_ids=[topic_id], at=unit.now).get(topic_id)
     return current.backups[0].person_id if current and current.backups else None

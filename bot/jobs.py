@@ -13,20 +13,20 @@ from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.digest import run_digests
 from bot.nudges import NudgePolicy, run_nudges
-from bot.announce import announce_change
 from bot.delivery import Delivered, DeliveryError, Notifier
+from bot.events import DirectoryChanged, change_event
+from bot.reactions import changes as changes_of
 from bot import landing
 from bot.freshness import refresh
 import bot.services.asking  # noqa: F401  (registers its messages' landing hooks)
 from bot.undeliverable import tell_unreachable
-from store import outbox
-from store.db import read_session, write_session
+from store import changes, outbox
+from store.db import read_session, savepoint, write_session
 from store.directory import bump_version
 from store.models import DirectoryChange, OutboxMessage
 
@@ -201,7 +201,7 @@ def _settle_failure(engine: Engine, message: OutboxMessage, now: datetime, worke
 def _tell_unreachable(session: Session, message: OutboxMessage, now: datetime) -> int:
     """In a savepoint: failing to tell who can fix it must not undo giving the row up."""
     try:
-        with session.begin_nested():
+        with savepoint(session):
             return tell_unreachable(session=session, message=message, now=now)
     except Exception:
         _LOGGER.exception("could not tell anyone that outbox row %s cannot be delivered", message.id)
@@ -216,35 +216,26 @@ def run_handovers(*, engine: Engine, now: datetime, policy: NudgePolicy = NudgeP
     """
     with write_session(engine) as session:
         announced = 0
-        for change in _claim_due_changes(session, now):
+        for change in changes.claim_due(session=session, now=now):
             try:
                 # A savepoint per change: one that cannot be announced (a bug, bad data)
                 # is put back for the next run and does not hold up the others.
-                with session.begin_nested():
-                    announce_change(session=session, change=change, now=now, policy=policy)
+                with savepoint(session):
+                    changes_of(session, now=now, policy=policy).record(took_effect(change))
                 announced += 1
             except Exception:
                 _LOGGER.exception("could not announce directory change %s; will retry", change.id)
-                _unclaim_change(session, change.id or 0)
+                changes.unclaim(session=session, change_id=change.id or 0)
         if announced:
             bump_version(session=session)
     return announced
 
 
-def _claim_due_changes(session: Session, now: datetime) -> list[DirectoryChange]:
-    """One conditional UPDATE ... RETURNING: a racing runner re-checks announced_at and skips."""
-    now = outbox.as_utc(now)
-    table = DirectoryChange.__table__
-    due = and_(table.c.announced_at.is_(None), table.c.cancelled_at.is_(None), table.c.effective_at <= now)
-    rows = session.execute(update(table).where(due).values(announced_at=now).returning(*table.c)).mappings()
-    changes = [DirectoryChange(**dict(row)) for row in rows]
-    for change in changes:
-        change.effective_at = outbox.as_utc(change.effective_at)  # SQLite returns naive datetimes
-    return sorted(changes, key=lambda c: c.id or 0)
-
-
-def _unclaim_change(session: Session, change_id: int) -> None:
-    session.execute(update(DirectoryChange).where(DirectoryChange.id == change_id).values(announced_at=None))
+def took_effect(change: DirectoryChange) -> DirectoryChanged:
+    """The event a kept change stands for on its day."""
+    return change_event(change_id=change.id or 0, topic_id=change.topic_id, kind=change.kind,
+                        person_id=change.person_id, previous_id=change.previous_person_id, actor=change.actor,
+                        reason=change.reason, effective_at=change.effective_at)
 
 
 def run_prune(*, engine: Engine, now: datetime, keep: timedelta = KEEP_SENT) -> int:

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.services.context import Context
-from store import queries
-from store.models import AuditEntry, Person, Role, TopicManager
+from store import access
+from store.models import Person, Role
 
 
 def lineage_ids(ctx: Context, topic_id: int) -> list[int]:
@@ -27,28 +26,16 @@ def may_change(session: Session, ctx: Context, topic_id: int | None) -> bool:
 
 
 def managers_of(session: Session, topic_ids: list[int], now: datetime) -> set[int]:
-    listed = select(TopicManager.person_id).where(TopicManager.topic_id.in_(topic_ids))
-    people = set(session.execute(listed).scalars())
-    for held in queries.assigned_at(session=session, topic_ids=topic_ids, at=now):
-        if held.kind == "primary":
-            people.add(held.person_id)
-    managers = select(Person.id).where(Person.id.in_(people), Person.role.in_([Role.manager, Role.admin]))
-    return set(session.execute(managers).scalars())
+    """Managers (or admins) listed for these topics or their POC now (one statement)."""
+    return access.managers_of(session=session, topic_ids=topic_ids, at=now)
 
 
 def who_can(session: Session, ctx: Context, topic_id: int | None) -> list[Person]:
     """The people to ask instead: the topic's managers, then admins."""
     ids = managers_of(session, lineage_ids(ctx, topic_id), ctx.now) if topic_id else set()
-    admins = select(Person).where(Person.role == Role.admin)
-    found = list(session.execute(select(Person).where(Person.id.in_(ids))).scalars())
-    found += list(session.execute(admins).scalars())
-    if ctx.admins:
-        found += list(session.execute(select(Person).where(Person.email.in_(ctx.admins))).scalars())
-    return list({p.id: p for p in found}.values())[:5]
+    return access.ask_instead(session=session, ids=ids, emails=ctx.admins)
 
 
 def record_refusal(session: Session, ctx: Context, action: str, topic_id: int | None, detail: str) -> None:
-    session.add(AuditEntry(
-        at=ctx.now, actor=ctx.who, action=f"refused.{action}", topic_id=topic_id,
-        detail={"request": detail[:300], "role": ctx.role.value}, reason="not allowed",
-    ))
+    access.record_refusal(session=session, at=ctx.now, actor=ctx.who, action=action, topic_id=topic_id,
+                          detail={"request": detail[:300], "role": ctx.role.value})

@@ -3,19 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.addresses import person_address
 from bot.delivery import OutboundMessage
 from bot.permissions import managers_of
-from store.models import Person, Role, Topic
+from store.models import Person
 from store.people import by_email
-from store import outbox
+from store import access, hearing, outbox
 from store.outbox import NewMessage
 
 UNREACHABLE = "channel_unreachable"
-_MAX_DEPTH = 32
 
 
 def tell_unreachable(*, session: Session, message: OutboundMessage, now: datetime) -> int:
@@ -38,16 +36,9 @@ def _who_can_fix(session: Session, payload: dict, now: datetime) -> list[Person]
     if actor is not None and actor.id is not None:
         found[actor.id] = actor
     topic_id = payload.get("topic_id")
-    managers = managers_of(session, _lineage(session, int(topic_id)), now) if topic_id else set()
-    wanted = select(Person).where(Person.id.in_(managers)) if managers else select(Person).where(Person.role == Role.admin)
-    for person in session.execute(wanted).scalars():
+    lineage = hearing.lineage_ids(session=session, topic_id=int(topic_id)) if topic_id else []
+    managers = managers_of(session, lineage, now) if lineage else set()
+    wanted = access.in_ids(session=session, ids=managers) if managers else access.admins(session=session)
+    for person in wanted:
         found.setdefault(person.id or 0, person)
     return list(found.values())
-
-
-def _lineage(session: Session, topic_id: int) -> list[int]:
-    chain, current = [], session.get(Topic, topic_id)
-    while current is not None and len(chain) < _MAX_DEPTH:
-        chain.append(current.id)
-        current = session.get(Topic, current.parent_id) if current.parent_id else None
-    return chain

@@ -71,6 +71,13 @@ def write_session(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A part of a unit of work that can fail alone: its writes are undone, the rest kept."""
+    with session.begin_nested():
+        yield
+
+
 def ping(engine: Engine) -> None:
     """Raise unless the store answers a trivial query (the health check)."""
     with engine.connect() as conn:

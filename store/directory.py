@@ -183,14 +183,13 @@ def audit(*, session: Session, actor: str, action: str, now: datetime, reason: s
 
 
 def bump_version(*, session: Session) -> int:
-    """Add one to the directory version (creating its row) so other processes reload."""
-    version = session.execute(
-        select(DirectoryState.version).where(DirectoryState.id == 1).with_for_update()
-    ).scalar()
+    """Add one to the directory version (creating its row) so other processes reload.
+    One UPDATE ... RETURNING: it locks the row as it reads it."""
+    table = DirectoryState.__table__
+    bumped = update(table).where(table.c.id == 1).values(version=table.c.version + 1).returning(table.c.version)
+    version = session.execute(bumped).scalar()
     if version is None:
         session.add(DirectoryState(id=1, version=1))
         session.flush()
         return 1
-    bumped = update(DirectoryState).where(DirectoryState.id == 1).values(version=version + 1)
-    session.execute(bumped)
-    return version + 1
+    return version

@@ -246,6 +246,13 @@ def asked_by(*, session: Session, platform: str, user_id: str, person_id: int | 
     return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
 
+def any_waiting(*, session: Session, topic_id: int, person_id: int) -> bool:
+    """Whether this person holds a waiting inquiry on this topic."""
+    query = select(_TABLE.c.id).where(_TABLE.c.topic_id == topic_id, _TABLE.c.assignee_person_id == person_id,
+                                      _TABLE.c.status.in_(INQUIRY_WAITING)).limit(1)
+    return session.connection().execute(query).first() is not None
+
+
 def move_waiting(*, session: Session, topic_id: int, from_person: int, to_person: int,
                  next_nudge_at: datetime) -> list[int]:
     """Give a topic's waiting inquiries held by one person to another, nudges counted afresh."""

@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Column, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,6 +42,22 @@ class NewMessage:
     @property
     def key(self) -> str:
         return f"{self.source}:{self.platform}:{self.address}"[:_KEY_LENGTH]
+
+
+class Origin(Protocol):
+    """What a message comes from, as the core's events name it: ("change", 42)."""
+
+    origin: str
+
+    @property
+    def origin_id(self) -> int: ...
+
+
+def about(event: Origin, part: str, *, kind: str, platform: str, address: str, payload: dict[str, Any]) -> NewMessage:
+    """A message an event causes: its source, hence its dedupe key, is the event's row and the
+    part the message plays ("change:42:announcement", "change:42:inquiries_moved_new"), so
+    recording the event again (a retried job) queues nothing twice."""
+    return NewMessage(f"{event.origin}:{event.origin_id}:{part}", kind, platform, address, payload)
 
 
 def add(*, session: Session, messages: Sequence[NewMessage], now: datetime) -> int:

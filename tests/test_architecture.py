@@ -232,13 +232,8 @@ SESSION_SQL_METHODS = {"execute", "scalar", "scalars", "scalar_one", "exec", "ge
 ENGINE_SQL_METHODS = {"connect", "begin", "raw_connection", "execute", "exec_driver_sql"}
 SESSION_OPENERS = {"read_session", "write_session", "Session", "begin", "connect"}
 RAW_SQL = re.compile(r"^\s*(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH)\s")  # upper case: prose is not SQL
-# Modules another change (issue 11, the assign/announce side) is moving into store/ in parallel;
-# the lead empties this at merge. Nothing may be added to it.
-SQL_IN_BOT_ALLOWED_FOR_NOW = {
-    "bot/services/assign.py", "bot/announce.py", "bot/inquiry_moves.py", "bot/jobs.py",
-    "bot/services/directory_announce.py", "bot/services/directory_apply.py", "bot/permissions.py",
-    "bot/undeliverable.py",
-}
+# Empty: every bot/ module asks store/. Nothing may be added to it.
+SQL_IN_BOT_ALLOWED_FOR_NOW: set[str] = set()
 
 
 def _root_name(node: ast.expr) -> str | None:

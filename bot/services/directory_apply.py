@@ -14,8 +14,8 @@ from bot.services.directory_file import ScheduledRecord
 from bot.services.directory_plan import Change, ImportPlan
 from store.directory import Current, DirectoryWriter, current_assignments
 from store.directory_bulk import delete_topic_children, insert_people, insert_topics
-from store import examples
-from store.models import DirectoryChange, Person, Role, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
+from store import changes, examples
+from store.models import Person, Role, Topic, TopicAlias, TopicExample, TopicManager, TopicTag
 from store.outbox import as_utc
 from store.schedule import cancel_pending
 
@@ -175,12 +175,10 @@ def _schedule(session: Session, writer: DirectoryWriter, topic_id: int, item: Sc
         if changed:
             dated.set_backups(topic_id, backups + [person_id], current)
     dated.flush()
-    if changed:
-        session.add(DirectoryChange(
-            topic_id=topic_id, kind="primary" if item.poc else "backup_add", person_id=person_id,
-            previous_person_id=previous if item.poc else None, effective_at=at, actor=writer.actor,
-            reason=writer.reason, created_at=plan.now))
-        session.flush()
+    if changed:  # kept, not announced: the handovers job records it on its day
+        changes.add(session=session, topic_id=topic_id, kind="primary" if item.poc else "backup_add",
+                    person_id=person_id, previous_id=previous if item.poc else None, effective_at=at,
+                    actor=writer.actor, reason=writer.reason, now=plan.now, announced=False)
 
 
 def _apply_assignment(writer: DirectoryWriter, change: Change, topic_id: int,

@@ -15,10 +15,11 @@ import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-import bot.services.assign
 from bot.core import Bot
+from bot.events import PocChanged
 from bot.messages import Actor, Reply, ReplyKind, Request
 from bot.notices import render_notice
+from bot.reactions import REACTIONS
 from integrations.bootstrap import DEMO_FILE
 from integrations.files.importing import import_file
 from integrations.slack.render import STYLE
@@ -325,14 +326,14 @@ def test_a_refused_or_invalid_command_announces_nothing(chat):
     assert outbox(chat.engine) == [] and changes(chat.engine) == []
 
 
-def test_a_failure_while_announcing_leaves_nothing_half_done(chat, monkeypatch):
-    def broken(**_: object) -> int:
+def test_a_failure_while_announcing_leaves_nothing_half_done(chat):
+    def broken(unit: object, event: object) -> int:
         raise RuntimeError("the outbox is on fire")
 
-    monkeypatch.setattr(bot.services.assign, "announce_change", broken)
     before = counts(chat.engine)
 
-    reply = chat.say("alice", "assign payments @carol")
+    with REACTIONS.also(PocChanged, broken):
+        reply = chat.say("alice", "assign payments @carol")
 
     assert reply.kind is ReplyKind.error
     assert counts(chat.engine) == before

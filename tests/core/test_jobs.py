@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-import bot.jobs
+from bot.events import PocChanged
 from bot.jobs import run_due, run_handovers
+from bot.reactions import REACTIONS
 from store.db import read_session, write_session
 from store.models import DirectoryChange, DirectoryState, OutboxMessage, Person, Topic
 from bot.delivery import DeliveryError
@@ -92,23 +92,19 @@ def test_a_cancelled_handover_is_never_announced(engine: Engine) -> None:
 
 
 def test_a_handover_that_cannot_be_announced_is_kept_for_later_and_holds_up_no_other(
-    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch,
+    sqlite_engine: Engine,
 ) -> None:
     broken, fine = handover(sqlite_engine, "Payments"), handover(sqlite_engine, "Travel")
-    real = bot.jobs.announce_change
-
-    def announce(*, session, change, now, **options):  # type: ignore[no-untyped-def]
-        if change.id == broken:
+    def fails_on_broken(unit, event):  # type: ignore[no-untyped-def]
+        if event.change_id == broken:
             raise RuntimeError("a bug")
-        return real(session=session, change=change, now=now, **options)
 
-    monkeypatch.setattr(bot.jobs, "announce_change", announce)
-    assert run_handovers(engine=sqlite_engine, now=WHEN) == 1
+    with REACTIONS.also(PocChanged, fails_on_broken):
+        assert run_handovers(engine=sqlite_engine, now=WHEN) == 1
     with read_session(sqlite_engine) as session:
         assert session.get(DirectoryChange, broken).announced_at is None
         assert session.get(DirectoryChange, fine).announced_at is not None
 
-    monkeypatch.setattr(bot.jobs, "announce_change", real)
     assert run_handovers(engine=sqlite_engine, now=WHEN + timedelta(seconds=15)) == 1
     assert len(outbox_rows(sqlite_engine)) == 6
 

@@ -255,6 +255,28 @@ def test_after_a_handoff_the_new_poc_outside_the_group_dm_is_reminded_once_by_dm
                             "Still waiting: reminded Alice Moreno (2 of 2)."]  # the asker sees it
 
 
+def test_an_assign_moves_the_waiting_question_to_the_new_poc_and_tells_both_once(
+    slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
+) -> None:
+    ask(slack, app, f"ask Payroll {QUESTION}")
+    tick(org, notifier, ASKED)
+    assert ask(slack, app, "assign Payroll <@U0HIRO>", user="U0GRACE").startswith("Done: <@U0HIRO> is now the POC")
+    tick(org, notifier, ASKED)
+    tick(org, notifier, ASKED)  # a second run finds nothing more to say
+
+    with read_session(org) as session:
+        hiro = session.execute(select(Person.id).where(Person.email == "hiro@acme.test")).scalar_one()
+    assert inquiry(org).assignee_person_id == hiro
+    assert posts(fake_slack)[1:] == [
+        ("C0PAYROLL", "*Payroll* has a new POC: <@U0HIRO> (was <@U0QUINN>), set by <@U0GRACE>."),
+        ("U0HIRO", "You are now the POC for *Payroll*. <@U0QUINN> held it before: ask them for context."),
+        ("U0QUINN", "You are no longer the POC for *Payroll*: <@U0HIRO> takes over."),
+        ("U0HIRO", "You are now the POC for *Payroll*, so 1 open question asked of <@U0QUINN> now waits for you."
+                   " See it with `/poc mine`."),
+        ("U0QUINN", "Your 1 open question on *Payroll* moved to <@U0HIRO>, the new POC."),
+    ]
+
+
 def test_buttons_answer_only_for_the_right_people(
     slack: SlackSender, app: App, org: Engine, fake_slack: FakeSlackApi, notifier: SlackNotifier,  # noqa: F811
 ) -> None:

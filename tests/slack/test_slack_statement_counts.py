@@ -19,6 +19,9 @@ def test_slack_assign(slack: SlackSender, slack_app: RunningApp, slack_engine: E
         slack_app.drain()
     assert body["text"].startswith("Done: <@U0QUINN> is now the POC for *Payments*."), body
     print(tally.summary())
+    # Issue 11's figure (SQLite): the change, its announcement and the moved inquiries in one
+    # write transaction beside the adapter's read; at most 15 statements in all.
+    assert tally.write_transactions <= 2 and len(tally.statements) <= 15, tally.summary()
 
 
 def test_slack_lookup(slack: SlackSender, slack_app: RunningApp, slack_engine: Engine) -> None:
