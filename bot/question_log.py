@@ -52,50 +52,45 @@ class QuestionLog:
             self._noted.pop(person_id, None)
 
     def flush(self) -> int:
-        """Write what is pending; returns the rows written. When the store is unreachable the
-        rows wait for the next flush; a batch the store refuses is written row by row and the
-        rows it still refuses are dropped, so one bad row never holds up the ones after it."""
-        self._finish()
+        """Write what is pending, in one transaction; returns the rows written. When the store
+        is unreachable the rows wait for the next flush; a batch the store refuses is written
+        row by row and the rows it still refuses are dropped, so one bad row never holds up
+        the ones after it."""
         with self._lock:
             rows, self._pending = self._pending, []
-        if not rows:
+            done, self._done = self._done, []
+        if not rows and not done:
             return 0
         try:
-            self._write(rows)
+            self._write(rows, done)
         except Exception as exc:
             if _unreachable(exc):
-                self._keep(rows)
+                self._keep(rows, done)
                 raise
             _LOGGER.warning("the store refused a batch of %d lookups; writing them one by one", len(rows))
+            self._write_done(done)
             return self._write_each(rows)
         return len(rows)
 
-    def _finish(self) -> None:
-        """Mark answered events done; when the store is down they wait for the next flush."""
-        with self._lock:
-            done, self._done = self._done, []
-        if not done:
-            return
-        try:
-            with write_session(self.engine) as session:
-                for platform, event_id in done:
-                    events.finish(session=session, platform=platform, event_id=event_id)
-        except Exception as exc:
-            if not _unreachable(exc):
-                _LOGGER.error("could not mark %d answered events done: %s", len(done), exc)
-                return  # their claims lapse: a late retry would be answered again
-            with self._lock:
-                self._done[:0] = done[-MAX_PENDING:]
-            raise
-
-    def _write(self, rows: list[Question]) -> None:
+    def _write(self, rows: list[Question], done: list[tuple[str, str]] | None = None) -> None:
         last = self._changed_platforms(rows)
         with write_session(self.engine) as session:
+            for platform, event_id in done or []:
+                events.finish(session=session, platform=platform, event_id=event_id)
             questions.record_all(session=session, rows=rows)
             people.note_platforms(session=session, last=last)
         now = time.monotonic()
         with self._lock:
             self._noted.update({person_id: (platform, now) for person_id, platform in last.items()})
+
+    def _write_done(self, done: list[tuple[str, str]]) -> None:
+        try:
+            self._write([], done)
+        except Exception as exc:
+            if _unreachable(exc):
+                self._keep([], done)
+                raise
+            _LOGGER.error("could not mark %d answered events done: %s", len(done), exc)  # their claims lapse
 
     def _changed_platforms(self, rows: list[Question]) -> dict[int, str]:
         """Where each person asked from, for those not written lately (a no-op UPDATE each
@@ -116,19 +111,22 @@ class QuestionLog:
                 self._write([row])
             except Exception as exc:
                 if _unreachable(exc):
-                    self._keep(rows[position:])
+                    self._keep(rows[position:], [])
                     raise
                 _LOGGER.error("dropping a lookup the store refuses: %s", exc)
             else:
                 written += 1
         return written
 
-    def _keep(self, rows: list[Question]) -> None:
-        """Put rows back in front, for the next flush."""
+    def _keep(self, rows: list[Question], done: list[tuple[str, str]]) -> None:
+        """Put rows (and done marks) back in front, for the next flush."""
         with self._lock:
             room = MAX_PENDING - len(self._pending)
             if room > 0:
                 self._pending[:0] = rows[-room:]
+            room = MAX_PENDING - len(self._done)
+            if room > 0:
+                self._done[:0] = done[-room:]
 
 
 def _unreachable(exc: Exception) -> bool:
