@@ -138,6 +138,7 @@ PLATFORM_LITERALS = {
     "a platform named for a look-up": re.compile(r"platform=[\"'](?:slack|teams)[\"']"),
     "the chat platforms listed": re.compile(r"\(\s*[\"']slack[\"']\s*,\s*[\"']teams[\"']\s*\)"),
     "the group address format": re.compile(r"[\"'],[\"']\s+(?:not\s+)?in\s|f[\"']\{[^}]+\},\{"),
+    "a platform compared by name": re.compile(r"[=!]=\s*[\"'](?:slack|teams)[\"']"),
 }
 
 

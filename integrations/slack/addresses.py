@@ -6,7 +6,9 @@ import re
 from integrations.inbound import Mentioned
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")  # public (C) and private (G) channel ids
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# How Slack writes a mention in message text (`<@U0QUINN>`, `<@U0QUINN|quinn>` in /poc text).
+MENTION = r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>"
+_MENTION = re.compile(MENTION)
 
 
 def is_channel(address: str) -> bool:
@@ -17,4 +19,4 @@ def is_channel(address: str) -> bool:
 def mentioned(text: str) -> tuple[Mentioned, ...]:
     """The users a message mentions. The core reads `<@U…>` itself (bot.commands.PERSON),
     so nothing is rewritten: the pipeline only links them on first sight."""
-    return tuple(Mentioned(user_id) for user_id in dict.fromkeys(_MENTION.findall(text)))
+    return tuple(Mentioned(user_id) for user_id in dict.fromkeys(m["id"] for m in _MENTION.finditer(text)))
