@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -22,6 +23,15 @@ from integrations.identities import Identities, Linker
 
 _LOGGER = logging.getLogger(__name__)
 Send = Callable[[Reply], Awaitable[None]]
+_PIPELINES: weakref.WeakKeyDictionary[Bot, InboundPipeline] = weakref.WeakKeyDictionary()
+
+
+def pipeline_for(bot: Bot) -> InboundPipeline:
+    """The one pipeline (and so the one identity cache) of a core: Slack and Teams served by
+    one process share it."""
+    if bot not in _PIPELINES:
+        _PIPELINES[bot] = InboundPipeline(bot)
+    return _PIPELINES[bot]
 
 
 @dataclass(frozen=True)

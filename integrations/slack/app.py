@@ -10,7 +10,7 @@ from bot.core import Bot
 from bot.settings import Settings
 from integrations.slack.client import make_client
 from integrations.slack.identity import SlackIdentity
-from integrations.inbound import InboundPipeline
+from integrations.inbound import InboundPipeline, pipeline_for
 from integrations.slack.listeners import SlackListeners
 from integrations.slack.users import SlackLinker
 from integrations.tasks import Background
@@ -34,6 +34,6 @@ def build_app(
         # Socket Mode has no signatures to check; HTTP always has a secret (see serve).
         request_verification_enabled=bool(settings.slack_signing_secret),
     )
-    pipeline = pipeline or InboundPipeline(bot)
+    pipeline = pipeline or pipeline_for(bot)
     SlackListeners(pipeline, SlackLinker(bot, client), background).register(app)
     return app

@@ -15,7 +15,7 @@ from integrations.teams import render
 from integrations.teams.auth import authentication
 from integrations.teams.config import teams_config
 from integrations.teams.handler import PocTeamsHandler
-from integrations.inbound import InboundPipeline
+from integrations.inbound import InboundPipeline, pipeline_for
 from integrations.teams.references import References
 from integrations.teams.submits import send
 
@@ -31,7 +31,7 @@ class TeamsEndpoint:
         self.auth = authentication(config)
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
-        self.handler = PocTeamsHandler(pipeline or InboundPipeline(bot), References(bot, config.APP_ID))
+        self.handler = PocTeamsHandler(pipeline or pipeline_for(bot), References(bot, config.APP_ID))
         self.language = bot.language
 
     async def handle(self, request: web.Request) -> web.Response:
