@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from bot.core import Bot
 from bot.messages import Actor
@@ -17,11 +18,18 @@ from bot.messages import Actor
 UNKNOWN_TTL_SECONDS = 3600.0
 KNOWN_TTL_SECONDS = 300.0  # a re-linked person shows up within five minutes
 MAX_REMEMBERED = 10_000
+PLATFORM_SECONDS = 30.0  # the most a command waits for the platform to say who someone is
+_T = TypeVar("_T")
 # Links a stranger to a directory person on first sight, returning the actor (linked or
 # not). It runs in a worker thread, as the store does; what it asks the platform it runs
 # on the given event loop (asyncio.run_coroutine_threadsafe), so no worker thread waits
 # for another.
 Linker = Callable[[Actor, asyncio.AbstractEventLoop], Actor]
+
+
+def on_loop(work: Coroutine[Any, Any, _T], loop: asyncio.AbstractEventLoop) -> _T:
+    """A Linker's call to its platform, run on the event loop from the worker thread."""
+    return asyncio.run_coroutine_threadsafe(work, loop).result(PLATFORM_SECONDS)
 
 
 class Identities:

@@ -104,16 +104,13 @@ class InboundPipeline:
             if claimed:
                 await asyncio.to_thread(self.bot.finish_event, platform, str(event_id), ok=ok)
 
-    def record(self, actor: Actor, text: str, reply: Reply) -> None:
-        """Note a lookup for the history and the gaps report (written by the timer)."""
-        self.bot.record(actor, text, reply)
-
     async def record_after(self, actor: Actor, text: str, reply: Reply, link: Linker | None = None) -> None:
-        """Record once the reply is out; the person is identified again (cached) since
-        the reply may have been an error, when nothing was looked up."""
+        """Note a lookup for the history and the gaps report (the question log writes it),
+        once the reply is out: a lookup's asker is identified (and linked on first sight)
+        here, off the answer's path."""
         if reply.kind is ReplyKind.error:
             return  # nothing was looked up (and the store may be down)
-        self.record(await self.identify(actor, link), text, reply)
+        self.bot.record(await self.identify(actor, link), text, reply)
 
     async def _answer(self, message: Inbound, send: Send, link: Linker | None) -> None:
         reply = await self.reply(message, link)

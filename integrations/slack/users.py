@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Bot
 from bot.messages import Actor
+from integrations.identities import on_loop
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ class SlackLinker:
         self.client = client
 
     def __call__(self, actor: Actor, loop: asyncio.AbstractEventLoop) -> Actor:
-        email = asyncio.run_coroutine_threadsafe(self._email(actor.user_id), loop).result()
+        email = on_loop(self._email(actor.user_id), loop)
         return self.bot.link(actor, email) if email else actor
 
     async def _email(self, user_id: str) -> str | None:

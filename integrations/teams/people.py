@@ -9,7 +9,7 @@ from botbuilder.core.teams import TeamsInfo
 
 from bot.core import Bot
 from bot.messages import Actor
-from integrations.identities import Linker
+from integrations.identities import Linker, on_loop
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def roster_linker(bot: Bot, context: TurnContext) -> Linker | None:
     sender_id, sender_aad = (sender.id, sender.aad_object_id or "") if sender is not None else ("", "")
 
     def link(actor: Actor, loop: asyncio.AbstractEventLoop) -> Actor:
-        member = asyncio.run_coroutine_threadsafe(_member(context, actor.user_id), loop).result()
+        member = on_loop(_member(context, actor.user_id), loop)
         return _link(bot, actor, member, sender_aad if actor.user_id == sender_id else "")
 
     return link
