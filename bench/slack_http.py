@@ -159,7 +159,7 @@ def start(kind: str, db: Path) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port), "--db", str(db)],
                                env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
+    for _ in range(3600):  # the model may take minutes to load on a busy machine
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.1):
                 return process, f"{base}/slack/events"

@@ -4,15 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.platforms import user_fields
 from store.models import Person
 
 
 def person_address(person: Person) -> tuple[str, str]:
     """Where a person gets DMs: the platform they chose, else the one they last talked to
-    the bot on, else Slack, else Teams, else the console (by email)."""
-    ids = {"slack": person.slack_id, "teams": person.teams_id}
+    the bot on, else the first registered platform they have an id on (Slack, then Teams),
+    else the console (by email)."""
+    ids = {platform: getattr(person, field, None) for platform, field in user_fields()}
     chosen, last = getattr(person, "notify_platform", None), getattr(person, "last_platform", None)
-    for platform in (chosen, last, "slack", "teams"):
+    for platform in (chosen, last, *ids):
         if platform in ids and ids[platform]:
             return platform, str(ids[platform])
     return "console", person.email

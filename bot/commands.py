@@ -4,18 +4,36 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 
-# A person as typed: a Slack mention, a Teams mention (which may carry the mentioned user's id:
-# <at id="29:1...">Carol Smith</at>), an email, or @name. A mention's group is named after its
-# platform, holding <platform>_id and, when the mention shows one, <platform>_name.
-PERSON = re.compile(r"(?P<slack><@(?P<slack_id>[UW][A-Z0-9]+)(?:\|[^>]*)?>)"
-                    r"|(?P<teams><at(?:\s+id=\"(?P<teams_id>[^\"<>]+)\")?>(?P<teams_name>[^<]+)</at>)"
-                    r"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|@(?P<handle>[\w.-]+)")
+from bot.platforms import mention_syntaxes
+
+_TYPED = r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|@(?P<handle>[\w.-]+)"
 _REASON = re.compile(r"\s+(?:because|porque|reason:?)\s+(?P<reason>.+)$", re.IGNORECASE | re.DOTALL)
 _BACKUP = re.compile(r"\b(?:as|como)\s+(?:a\s+|un\s+)?(?:backup|suplente)\b", re.IGNORECASE)
 _FROM = re.compile(r"\b(?:from|starting|desde|a partir del?)\s+(?P<when>.+)$", re.IGNORECASE)
 _UNTIL = re.compile(r"^(?:until|till|hasta(?: el)?)\s+", re.IGNORECASE)
 _DELEGATE = re.compile(r"\s+(?:delegate|delegar en|delegado)\s+", re.IGNORECASE)
+
+
+class _PersonPattern:
+    """A person as typed: a mention in a registered platform's syntax (bot.platforms; a Teams
+    mention may carry the user's id: <at id="29:1...">Carol Smith</at>), an email, or @name.
+    A mention's group is named after its platform, holding <platform>_id and, when the
+    mention shows one, <platform>_name."""
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return _person_pattern(mention_syntaxes()).search(text)
+
+
+@lru_cache(maxsize=4)
+def _person_pattern(syntaxes: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    mentions = [f"(?P<{name}>" + re.sub(r"\(\?P<(id|name)>", rf"(?P<{name}_\1>", syntax) + ")"
+                for name, syntax in syntaxes]
+    return re.compile("|".join([*mentions, _TYPED]))
+
+
+PERSON = _PersonPattern()
 
 
 @dataclass(frozen=True)

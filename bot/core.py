@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +15,7 @@ from bot.index_cache import IndexCache
 from bot.inquiry_actions import InquiryAction
 from bot.understanding.meaning import MODEL
 from bot.understanding.text import storable
-from bot.messages import Actor, Reply, ReplyKind, Request
+from bot.messages import Actor, Mention, Reply, ReplyKind, Request
 from bot.nudges import NudgePolicy
 from bot.parse import Command, parse
 from bot.services import asking, people, teaching
@@ -64,6 +64,15 @@ COMMANDS = {
     "teach": _writes(teaching.teach), "forget": _writes(teaching.forget),
     **{action.value: _writes(asking.typed_action(action.value)) for action in InquiryAction},
 }
+
+
+def _by_email(command: Command, mentions: tuple[Mention, ...]) -> Command:
+    """A command names a mentioned person by email where the platform's mention syntax
+    is not one the command grammar reads (bot.commands.PERSON)."""
+    argument = command.argument
+    for mention in mentions:
+        argument = argument.replace(mention.written, mention.email)
+    return replace(command, argument=argument)
 
 
 def utc_now() -> datetime:
@@ -135,6 +144,8 @@ class Bot:
         try:
             command = parse(request.text)
             if command.name in COMMANDS:
+                request = request.learn(request) if request.learn else request
+                command = _by_email(command, request.mentions)
                 return self._command(command, request, lang)
             return self._run(command, lang)
         except Exception:
@@ -223,11 +234,13 @@ class Bot:
             )
 
     def finish_event(self, platform: str, event_id: str, *, ok: bool) -> None:
+        """Done events are marked with the question log's next flush (batched, the claim's
+        lease covers the wait); a failed one is released at once, for the platform's retry."""
+        if ok:
+            self.questions.event_done(platform, event_id)
+            return
         with write_session(self.engine) as session:
-            if ok:
-                events.finish(session=session, platform=platform, event_id=event_id)
-            else:
-                events.release(session=session, platform=platform, event_id=event_id, now=self.clock())
+            events.release(session=session, platform=platform, event_id=event_id, now=self.clock())
 
     def ask_topic(self, actor: Actor, topic_id: int, question: str, *, lang: str | None = None,
                   channel: str | None = None) -> Reply:
@@ -287,6 +300,7 @@ class Bot:
             if (writes and person is not None and person.last_platform != actor.platform
                     and actor.platform in chat_platforms()):
                 person_store.note_platforms(session=session, last={person.id: actor.platform})
+                self.questions.forget_platform(person.id)
             return work(session, ctx)
 
     def _run(self, command: Command, lang: str, at: datetime | None = None) -> Reply:

@@ -19,6 +19,7 @@ from bot.announce import hearing_channels
 from bot.i18n import t
 from bot.messages import PersonView
 from bot.nudges import shorten
+from bot.platforms import stranger_view
 from bot.render import PLAIN, Style
 from bot.services.stats import top_unknown
 from store import digest as store
@@ -296,9 +297,9 @@ def _mention(data: dict[str, Any] | None, style: Style, lang: str) -> str:
 
 
 def _asker(asker: dict[str, Any], style: Style, lang: str) -> str:
-    """The person who asked; a Slack user outside the directory is still mentioned by id."""
+    """The person who asked; a user outside the directory is still mentioned by id where the
+    platform allows it (Slack)."""
     if asker.get("person"):
         return _mention(asker["person"], style, lang)
-    if asker.get("platform") == "slack" and asker.get("user_id"):
-        return style.mention(PersonView(0, asker["user_id"], "", slack_id=asker["user_id"]))
-    return t(lang, "someone")
+    stranger = stranger_view(asker.get("platform"), asker.get("user_id"))
+    return style.mention(stranger) if stranger else t(lang, "someone")

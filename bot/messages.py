@@ -1,6 +1,7 @@
 """The core's request and reply model: what adapters translate from and render."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -20,10 +21,23 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A person mentioned in a message, in a syntax the core does not read (a Teams
+    `<at>Name</at>`): a command reads their email where the mention was written."""
+
+    written: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Request:
-    text: str
+    text: str  # as typed, the platform's escaping undone: the core parses it, once
     actor: Actor
     channel: str | None = None
+    mentions: tuple[Mention, ...] = ()
+    # Called by the core for a command only (a lookup never waits for it): learns who is who,
+    # the sender and the people mentioned, linking them on first sight. Returns the request to run.
+    learn: Callable[[Request], Request] | None = None
 
     def __post_init__(self) -> None:
         # Every platform's text comes in here: what a store refuses never gets further.

@@ -7,6 +7,7 @@ from bot.digest import render_digest
 from bot.i18n import t
 from bot.inquiry_actions import ASKER_ACTIONS, RESPONDER_ACTIONS, InquiryAction
 from bot.messages import Action, PersonView
+from bot.platforms import stranger_view
 from bot.render import PLAIN, Style
 
 
@@ -104,10 +105,8 @@ def notice_actions(message: Notice) -> tuple[Action, ...]:
 def _asker(asker: dict[str, Any], style: Style, lang: str) -> str:
     if asker.get("person"):
         return _person(asker["person"], style, lang)
-    if asker.get("platform") == "slack" and asker.get("user_id"):
-        user = asker["user_id"]
-        return style.mention(PersonView(0, user, "", slack_id=user))
-    return t(lang, "someone")
+    stranger = stranger_view(asker.get("platform"), asker.get("user_id"))
+    return style.mention(stranger) if stranger else t(lang, "someone")
 
 
 def _actor(payload: dict[str, Any], style: Style, lang: str) -> str:

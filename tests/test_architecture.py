@@ -138,6 +138,7 @@ PLATFORM_LITERALS = {
     "a platform named for a look-up": re.compile(r"platform=[\"'](?:slack|teams)[\"']"),
     "the chat platforms listed": re.compile(r"\(\s*[\"']slack[\"']\s*,\s*[\"']teams[\"']\s*\)"),
     "the group address format": re.compile(r"[\"'],[\"']\s+(?:not\s+)?in\s|f[\"']\{[^}]+\},\{"),
+    "a platform compared by name": re.compile(r"[=!]=\s*[\"'](?:slack|teams)[\"']"),
 }
 
 
@@ -307,3 +308,30 @@ def test_the_allowlist_of_sql_in_the_bot_holds_only_offenders():
     """An allowlisted module that no longer issues SQL leaves the list (so it cannot start again)."""
     clean = [name for name in SQL_IN_BOT_ALLOWED_FOR_NOW if (ROOT / name).exists() and not sql_issued(ROOT / name)]
     assert clean == []
+
+
+def _modules(path: Path) -> set[str]:
+    """Full module names a file imports, and `module.name` for each name it takes from one."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("platform", ["slack", "teams"])
+def test_chat_adapters_leave_parsing_and_identity_to_the_inbound_pipeline(platform):
+    """The core parses a message once (bot.parse via Bot.handle); who is who is learned through
+    integrations/inbound.py and its one cache (integrations/identities.py), never a second copy."""
+    parsing = {"bot.parse", "bot.core.COMMANDS", "bot.parse.parse", "bot.commands"}
+    leaks = {}
+    for path in (ROOT / "integrations" / platform).rglob("*.py"):
+        found = sorted(_modules(path) & parsing)
+        if "KNOWN_TTL" in path.read_text(encoding="utf-8"):
+            found.append("a cache of known people")
+        if found:
+            leaks[str(path.relative_to(ROOT))] = found
+    assert leaks == {}

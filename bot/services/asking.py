@@ -11,7 +11,7 @@ from bot.addresses import GroupAddress, person_address, person_payload
 from bot.inquiry_actions import InquiryAction
 from bot.landing import on_landing
 from bot.delivery import Delivered
-from bot.platforms import channel_platform, opens_groups
+from bot.platforms import channel_platform, opens_groups, stranger_view
 from bot.messages import ChannelRef, Message, PersonView, Reply, ReplyKind, TopicAnswer
 from bot.nudges import due_after, open_inquiry, shorten, snooze_inquiry
 from bot.permissions import who_can
@@ -371,8 +371,7 @@ def _asker_view(session: Session, inquiry: Inquiry) -> PersonView:
     asker = _asker(session, inquiry)
     if asker is not None:
         return view(asker)
-    slack = inquiry.asker_user_id if inquiry.asker_platform == "slack" else None
-    return PersonView(0, inquiry.asker_user_id, "", slack_id=slack)
+    return stranger_view(inquiry.asker_platform, inquiry.asker_user_id) or PersonView(0, inquiry.asker_user_id, "")
 
 
 def _asker(session: Session, inquiry: Inquiry) -> Person | None:

@@ -7,6 +7,7 @@ from bot.durations import human
 from bot.i18n import t
 from bot.messages import Message, PersonView, Reply, ReplyKind
 from bot.nudges import shorten
+from bot.platforms import stranger_view
 from bot.services.context import Context, find_topic, invalid, view
 from store import inquiries, queries
 from store import people as person_store
@@ -72,6 +73,4 @@ def _asker(session: Session, inquiry: Inquiry) -> PersonView | str:
     person = person_store.get(session=session, person_id=inquiry.asker_person_id) if inquiry.asker_person_id else None
     if person is not None:
         return view(person)
-    if inquiry.asker_platform == "slack":
-        return PersonView(0, inquiry.asker_user_id, "", slack_id=inquiry.asker_user_id)
-    return inquiry.asker_user_id
+    return stranger_view(inquiry.asker_platform, inquiry.asker_user_id) or inquiry.asker_user_id

@@ -10,14 +10,15 @@ from bot.core import Bot
 from bot.settings import Settings
 from integrations.slack.client import make_client
 from integrations.slack.identity import SlackIdentity
+from integrations.inbound import InboundPipeline, pipeline_for
 from integrations.slack.listeners import SlackListeners
-from integrations.slack.users import SlackPeople
+from integrations.slack.users import SlackLinker
 from integrations.tasks import Background
 
 
 def build_app(
     bot: Bot, settings: Settings, background: Background, client: AsyncWebClient | None = None,
-    identity: SlackIdentity | None = None,
+    identity: SlackIdentity | None = None, pipeline: InboundPipeline | None = None,
 ) -> AsyncApp:
     """An app that acks inside the request (process_before_response) and works after it."""
     client = client or make_client(settings.slack_bot_token, settings.slack_api_url)
@@ -33,5 +34,6 @@ def build_app(
         # Socket Mode has no signatures to check; HTTP always has a secret (see serve).
         request_verification_enabled=bool(settings.slack_signing_secret),
     )
-    SlackListeners(bot, SlackPeople(bot, client), background).register(app)
+    pipeline = pipeline or pipeline_for(bot)
+    SlackListeners(pipeline, SlackLinker(bot, client), background).register(app)
     return app

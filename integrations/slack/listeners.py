@@ -1,4 +1,5 @@
-"""Slack listeners: /poc, mentions, DMs, buttons and App Home. They only translate."""
+"""Slack listeners: /poc, mentions, DMs, buttons and App Home. They only translate: a message
+goes down the inbound pipeline (integrations/inbound.py), its reply comes back rendered."""
 from __future__ import annotations
 
 import asyncio
@@ -9,13 +10,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.core import COMMANDS, Bot
-from bot.parse import parse
-from bot.i18n import detect_language, languages, t
+from bot.core import Bot
+from bot.i18n import languages, t
 from bot.inquiry_actions import BUTTON_IDS, InquiryAction
-from bot.messages import Actor, Reply, ReplyKind, Request
+from bot.messages import Actor, Reply, ReplyKind
+from integrations.inbound import Inbound, InboundPipeline
+from integrations.identities import Linker
 from integrations.slack import render
-from integrations.slack.users import SlackPeople
+from integrations.slack.addresses import mentioned
 from integrations.tasks import Background
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,7 +30,6 @@ ASK_MODAL = "poc_ask_modal"
 _PEOPLES_MESSAGES = frozenset({None, "thread_broadcast", "file_share"})
 # A click that settles an inquiry, and the line its message then shows instead of buttons.
 _SETTLED = {"inquiry_marked_answered": "inquiry_settled_answered", "inquiry_marked_resolved": "inquiry_settled_resolved"}
-_MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for an acknowledgement
 
 
@@ -38,8 +39,9 @@ def unescape(text: str) -> str:
 
 
 class SlackListeners:
-    def __init__(self, bot: Bot, people: SlackPeople, background: Background) -> None:
-        self.bot, self.people, self.background = bot, people, background
+    def __init__(self, pipeline: InboundPipeline, link: Linker, background: Background) -> None:
+        self.pipeline, self.link, self.background = pipeline, link, background
+        self.bot: Bot = pipeline.bot
 
     def register(self, app: AsyncApp) -> None:
         app.command("/poc")(self.on_command)
@@ -59,34 +61,31 @@ class SlackListeners:
         If the store is slow, ack with a holding note before Slack's 3 s run out and
         send the answer through the response_url when it comes.
         """
-        text = unescape(command.get("text") or "")
-        actor = Actor("slack", command["user_id"], command.get("user_name") or "")
-        work = asyncio.ensure_future(self._handle(text, actor, command.get("channel_id")))
+        message = self._inbound(command["user_id"], command.get("text") or "", command.get("channel_id"),
+                                name=command.get("user_name") or "")
+        work = asyncio.ensure_future(self.pipeline.reply(message, self.link))
         try:
             reply = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET_SECONDS)
         except asyncio.TimeoutError:
             await ack(response_type="ephemeral", text=t(self.bot.language, "still_looking"))
-            self.background.spawn(self._answer_late(work, respond, actor.user_id, text), "slack-late")
+            self.background.spawn(self._answer_late(work, respond, message), "slack-late")
             return
         await ack(response_type="ephemeral", text=render.text(reply), blocks=render.blocks(reply))
-        self.background.spawn(self._after_lookup(actor.user_id, text, reply), "slack-record")
+        self.background.spawn(self.pipeline.record_after(message.actor, message.text, reply, self.link),
+                              "slack-record")
 
-    async def _handle(self, text: str, actor: Actor, channel: str | None) -> Reply:
-        """Lookups go straight to the core; commands first learn who is who (users.info)."""
-        if parse(text).name in COMMANDS:
-            try:
-                actor = await self.people.actor(actor.user_id, actor.name)
-                for user_id in dict.fromkeys(_MENTIONED.findall(text)):
-                    await self.people.actor(user_id)  # links a mentioned person on first sight
-            except Exception:  # the store is down, say: a command run as nobody could be refused wrongly
-                _LOGGER.warning("could not learn who is who for a command", exc_info=True)
-                return Reply(ReplyKind.error, detect_language(text, self.bot.language))
-        return await asyncio.to_thread(self.bot.handle, Request(text, actor, channel))
+    def _inbound(self, user_id: str, text: str, channel: str | None, *, name: str = "",
+                 thread: tuple[str, str | None] | None = None, bot_user: str | None = None) -> Inbound:
+        """A Slack message as the pipeline takes it: Slack's escaping undone, the people it
+        mentions (the bot itself aside) to link."""
+        text = unescape(text)
+        people = tuple(m for m in mentioned(text) if m.user_id != bot_user)
+        return Inbound(Actor("slack", user_id, name), text, channel, people, thread)
 
-    async def _answer_late(self, work: asyncio.Future, respond: Any, user_id: str, text: str) -> None:
+    async def _answer_late(self, work: asyncio.Future, respond: Any, message: Inbound) -> None:
         reply = await work
         await respond(response_type="ephemeral", text=render.text(reply), blocks=render.blocks(reply))
-        await self._after_lookup(user_id, text, reply)
+        await self.pipeline.record_after(message.actor, message.text, reply, self.link)
 
     async def on_mention(self, body: dict, event: dict, client: Any) -> None:
         thread = event.get("thread_ts") or event.get("ts")
@@ -98,18 +97,12 @@ class SlackListeners:
         if event.get("subtype") not in _PEOPLES_MESSAGES or event.get("bot_id") or not event.get("user"):
             return
         kind, thread = event.get("channel_type"), event.get("thread_ts")
-        if thread or kind == "mpim":
-            self.background.spawn(self._reply_or_answer(body, event, client), "slack-reply")
+        if thread or kind == "mpim":  # may answer an inquiry; a question only in a DM thread
+            place = (event["channel"], thread)
+            self.background.spawn(self._answer_event(body, event, client, thread, place=place, answer=kind == "im"),
+                                  "slack-reply")
         elif kind == "im":
             self.background.spawn(self._answer_event(body, event, client, None), "slack-dm")
-
-    async def _reply_or_answer(self, body: dict, event: dict, client: Any) -> None:
-        channel, thread = event["channel"], event.get("thread_ts")
-        if await asyncio.to_thread(self.bot.inquiry_thread, "slack", channel, thread):
-            actor = await self.people.actor(event["user"])
-            await asyncio.to_thread(self.bot.inquiry_reply, actor, channel, thread)
-        elif event.get("channel_type") == "im":  # a question in a DM thread
-            await self._answer_event(body, event, client, thread)
 
     async def on_home(self, body: dict, event: dict, client: Any) -> None:
         if event.get("tab", "home") == "home":
@@ -153,7 +146,7 @@ class SlackListeners:
         await self._confirm(client, user_id, channel, reply)
 
     async def _ask(self, user_id: str, topic_id: int, question: str, lang: str, channel: str) -> Reply:
-        actor = await self.people.actor(user_id)
+        actor = await self._actor(user_id)
         return await asyncio.to_thread(self.bot.ask_topic, actor, topic_id, question, lang=lang,
                                        channel=channel or None)
 
@@ -176,7 +169,7 @@ class SlackListeners:
         a message whose inquiry is settled loses its buttons, so nobody clicks them again."""
         await ack()
         inquiry_id, lang = _id_and_lang(action, self.bot.language)
-        actor = await self.people.actor(body["user"]["id"])
+        actor = await self._actor(body["user"]["id"])
         kind = InquiryAction.from_button(action["action_id"].removeprefix(render.ACTION_PREFIX))
         reply = await asyncio.to_thread(self.bot.inquiry_action, actor, inquiry_id, kind or "", lang=lang)
         await respond(response_type="ephemeral", replace_original=False, text=render.text(reply))
@@ -204,49 +197,32 @@ class SlackListeners:
         """A close call's choice: answered in place; the question teaches the bot that topic."""
         await ack()
         question = (action.get("value") or "").split(":", 2)[2:] or [""]
-        actor = await self.people.actor((body.get("user") or {}).get("id", ""))
+        actor = await self._actor((body.get("user") or {}).get("id", ""))
         reply = await asyncio.to_thread(self.bot.pick, actor, _topic_id(action), question[0],
                                         lang=_lang(action, self.bot.language))
         await respond(replace_original=True, text=render.text(reply), blocks=render.blocks(reply))
 
-    async def _answer_event(self, body: dict, event: dict, client: Any, thread: str | None) -> None:
+    async def _answer_event(self, body: dict, event: dict, client: Any, thread: str | None, *,
+                            place: tuple[str, str | None] | None = None, answer: bool = True) -> None:
+        """A mention or a DM (or a reply where an inquiry may wait), answered in its thread."""
         if event.get("bot_id") or not event.get("user"):
             return
         event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-        claimed = await self._claim(event_id)
-        if claimed is False:
-            return  # a retry of an event already answered, or being answered
-        ok = False
-        try:
-            text = unescape(event.get("text") or "")
-            reply = await self._handle(text, Actor("slack", event["user"]), event.get("channel"))
-            await client.chat_postMessage(
-                channel=event["channel"], thread_ts=thread, text=render.text(reply),
-                blocks=render.blocks(reply, shareable=False),
-            )
-            ok = True
-            await self._after_lookup(event["user"], text, reply)
-        finally:
-            if claimed:
-                await asyncio.to_thread(self.bot.finish_event, "slack", event_id, ok=ok)
+        bot_user = ((body.get("authorizations") or [{}])[0] or {}).get("user_id")
+        message = self._inbound(event["user"], event.get("text") or "", event.get("channel"),
+                                thread=place, bot_user=bot_user)
 
-    async def _claim(self, event_id: str) -> bool | None:
-        """Whether to answer the event; None when the store cannot say (it is down): then it is
-        answered anyway, since a possible second apology beats none at all."""
-        try:
-            return await asyncio.to_thread(self.bot.claim_event, "slack", event_id)
-        except Exception:
-            _LOGGER.warning("could not claim Slack event %s; answering it unclaimed", event_id, exc_info=True)
-            return None
+        async def post(reply: Reply) -> None:
+            await client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=render.text(reply),
+                                          blocks=render.blocks(reply, shareable=False))
 
-    async def _after_lookup(self, user_id: str, text: str, reply: Reply) -> None:
-        if reply.kind is ReplyKind.error:
-            return  # nothing was looked up (and the store may be down)
-        actor = await self.people.actor(user_id)
-        self.bot.record(actor, text, reply)
+        await self.pipeline.handle(message, post, link=self.link, event_id=event_id, answer=answer)
+
+    async def _actor(self, user_id: str) -> Actor:
+        return await self.pipeline.identify(Actor("slack", user_id), self.link)
 
     async def _publish_home(self, user_id: str, client: Any) -> None:
-        actor = await self.people.actor(user_id)
+        actor = await self._actor(user_id)
         home = await asyncio.to_thread(self.bot.home, actor)
         await client.views_publish(user_id=user_id, view=render.home_view(home, self.bot.language))
 

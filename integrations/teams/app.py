@@ -15,7 +15,7 @@ from integrations.teams import render
 from integrations.teams.auth import authentication
 from integrations.teams.config import teams_config
 from integrations.teams.handler import PocTeamsHandler
-from integrations.teams.people import TeamsPeople
+from integrations.inbound import InboundPipeline, pipeline_for
 from integrations.teams.references import References
 from integrations.teams.submits import send
 
@@ -26,12 +26,12 @@ class TeamsEndpoint:
     """POST /api/messages: malformed bodies get 400/415, failed authentication 401, and a
     turn that fails gets an apology in the chat, never a 500."""
 
-    def __init__(self, bot: Bot, settings: Settings) -> None:
+    def __init__(self, bot: Bot, settings: Settings, pipeline: InboundPipeline | None = None) -> None:
         config = teams_config(settings)
         self.auth = authentication(config)
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
-        self.handler = PocTeamsHandler(bot, TeamsPeople(bot), References(bot, config.APP_ID))
+        self.handler = PocTeamsHandler(pipeline or pipeline_for(bot), References(bot, config.APP_ID))
         self.language = bot.language
 
     async def handle(self, request: web.Request) -> web.Response:

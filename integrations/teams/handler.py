@@ -1,7 +1,7 @@
-"""The Teams activity handler: turns activities into core requests and replies into cards. It only translates."""
+"""The Teams activity handler: turns activities into inbound messages (integrations/inbound.py)
+and replies into cards. It only translates."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import html
 import logging
@@ -10,11 +10,11 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity
 
-from bot.core import COMMANDS, Bot
-from bot.messages import Reply, ReplyKind, Request
-from bot.parse import parse
+from bot.core import Bot
+from bot.messages import Actor, Reply, ReplyKind
+from integrations.inbound import Inbound, InboundPipeline, Mentioned
 from integrations.teams import render
-from integrations.teams.people import TeamsPeople
+from integrations.teams.people import roster_linker
 from integrations.teams.references import References, address_of, is_personal
 from integrations.teams.submits import Submits, send
 
@@ -40,6 +40,24 @@ def event_id(activity: Activity) -> str | None:
     return key if len(key) <= 128 else hashlib.sha256(key.encode()).hexdigest()
 
 
+def inbound(activity: Activity) -> Inbound:
+    """A message as the pipeline takes it: what was typed, the bot's own mention dropped and
+    HTML entities undone; the people it mentions, whose `<at>Name</at>` a command reads as
+    their email (the core's way to name someone)."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    others = []
+    for user_id, name, written in mentions(activity):
+        if user_id == bot_id:
+            text = text.replace(written, " ") if written else text
+        else:
+            others.append(Mentioned(user_id, name, html.unescape(written)))
+    sender = activity.from_property
+    channel = None if is_personal(activity) else address_of(activity)
+    return Inbound(Actor("teams", sender.id, sender.name or ""), html.unescape(text).strip(), channel,
+                   tuple(others), thread_of(activity))
+
+
 def thread_of(activity: Activity) -> tuple[str, str | None] | None:
     """(channel or group chat, thread root id) of a message outside a 1:1 chat."""
     if is_personal(activity) or activity.conversation is None:
@@ -51,9 +69,10 @@ def thread_of(activity: Activity) -> tuple[str, str | None] | None:
 class PocTeamsHandler(TeamsActivityHandler):
     """Holds the core; every turn keeps its conversation reference, then is translated."""
 
-    def __init__(self, bot: Bot, people: TeamsPeople, references: References) -> None:
-        self.bot, self.people, self.references = bot, people, references
-        self.submits = Submits(bot, people)
+    def __init__(self, pipeline: InboundPipeline, references: References) -> None:
+        self.pipeline, self.references = pipeline, references
+        self.bot: Bot = pipeline.bot
+        self.submits = Submits(pipeline)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self.references.keep(turn_context)
@@ -64,54 +83,15 @@ class PocTeamsHandler(TeamsActivityHandler):
         if activity.from_property is None or activity.from_property.role == "bot":
             return
         key = event_id(activity)
-        if key and not await asyncio.to_thread(self.bot.claim_event, "teams", key):
-            return  # a redelivery of a message already answered, or being answered
-        ok = False
-        try:
-            if activity.value is not None:
-                await self.submits.handle(turn_context, activity.value)
-            else:
-                await self._answer(turn_context)
-            ok = True
-        finally:
-            if key:
-                await asyncio.to_thread(self.bot.finish_event, "teams", key, ok=ok)
-
-    async def _answer(self, context: TurnContext) -> None:
-        activity = context.activity
-        sender = activity.from_property
-        actor = await self.people.actor(context, sender.id, sender.name or "", sender.aad_object_id or "")
-        place = thread_of(activity)
-        if place is not None and await asyncio.to_thread(self.bot.inquiry_thread, "teams", *place):
-            # In an inquiry's thread a responder's message is the answer, as a reply in
-            # Slack's thread is; the asker hears of it there, so nothing more is said.
-            await asyncio.to_thread(self.bot.inquiry_reply, actor, *place)
+        if activity.value is not None:
+            await self.pipeline.once("teams", key, lambda: self.submits.handle(turn_context, activity.value))
             return
-        text = await self._text(context)
-        channel = None if is_personal(activity) else address_of(activity)
-        reply = await asyncio.to_thread(self.bot.handle, Request(text, actor, channel))
-        await send(context, render.reply_card(reply))
-        self.bot.record(actor, text, reply)
 
-    async def _text(self, context: TurnContext) -> str:
-        """What was typed: the bot's own mention dropped; in commands, people mentioned become
-        their emails (the core's way to name someone), found through the roster when new."""
-        activity = context.activity
-        text = activity.text or ""
-        bot_id = activity.recipient.id if activity.recipient else None
-        others = []
-        for user_id, name, written in mentions(activity):
-            if user_id == bot_id:
-                text = text.replace(written, " ") if written else text
-            else:
-                others.append((user_id, name, written))
-        text = html.unescape(text).strip()
-        if others and parse(text).name in COMMANDS:
-            for user_id, name, written in others:
-                person = await self.people.actor(context, user_id, name)
-                if person.email and written:
-                    text = text.replace(html.unescape(written), person.email)
-        return text
+        async def reply(answer: Reply) -> None:
+            await send(turn_context, render.reply_card(answer))
+
+        link = roster_linker(self.bot, turn_context)
+        await self.pipeline.handle(inbound(activity), reply, link=link, event_id=key)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         """Installed in a personal chat: say hello. The reference is already kept (on_turn);

@@ -13,7 +13,8 @@ from bot.i18n import languages
 from bot.inquiry_actions import InquiryAction
 from bot.messages import Actor, PersonView, Reply, ReplyKind
 from integrations.teams import render
-from integrations.teams.people import TeamsPeople
+from integrations.inbound import InboundPipeline
+from integrations.teams.people import roster_linker
 from integrations.teams.references import address_of, is_personal
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,8 +38,9 @@ def parse_value(data: Any, default_lang: str) -> tuple[str, int | None, str]:
 class Submits:
     """Routes a pressed button to the core, as the person who pressed it."""
 
-    def __init__(self, bot: Bot, people: TeamsPeople) -> None:
-        self.bot, self.people = bot, people
+    def __init__(self, pipeline: InboundPipeline) -> None:
+        self.pipeline = pipeline
+        self.bot: Bot = pipeline.bot
 
     async def handle(self, context: TurnContext, data: Any) -> None:
         action, item, lang = parse_value(data, self.bot.language)
@@ -86,7 +88,7 @@ class Submits:
 
     async def _actor(self, context: TurnContext) -> Actor:
         sender = context.activity.from_property
-        return await self.people.actor(context, sender.id, sender.name or "", sender.aad_object_id or "")
+        return await self.pipeline.identify(Actor("teams", sender.id, sender.name or ""), roster_linker(self.bot, context))
 
     async def _send(self, context: TurnContext, reply: Reply) -> None:
         await send(context, render.reply_card(reply))

@@ -68,3 +68,49 @@ def test_while_the_store_is_down_the_log_keeps_its_rows_for_the_next_flush(engin
     assert log.flush() == 1
 
     assert logged(engine) == ["while down"]
+
+
+def test_answered_events_are_marked_done_with_the_flush_and_kept_while_the_store_is_down(engine: Engine) -> None:
+    from datetime import timedelta
+
+    from store import events
+    from store.db import write_session
+    from store.models import InboundEvent
+
+    with write_session(engine) as session:
+        assert events.claim(session=session, platform="slack", event_id="Ev1", now=NOW, lease=timedelta(seconds=60))
+    log = QuestionLog(engine)
+    log.event_done("slack", "Ev1")
+
+    with store_down(engine), pytest.raises(Exception):
+        log.flush()
+    log.flush()
+
+    with read_session(engine) as session:
+        assert session.execute(select(InboundEvent.done)).scalars().all() == [True]
+    with write_session(engine) as session:  # done: a late retry is turned away for good
+        later = NOW + timedelta(hours=1)
+        assert not events.claim(session=session, platform="slack", event_id="Ev1", now=later, lease=timedelta(seconds=60))
+
+
+def test_where_a_person_last_asked_is_written_when_it_changes_not_on_every_flush(engine: Engine) -> None:
+    from store.models import Person
+    from tests.statements import counting
+
+    load_demo(engine)
+    with read_session(engine) as session:
+        person_id = session.execute(select(Person.id).order_by(Person.id)).scalars().first()
+    log = QuestionLog(engine)
+
+    def flush_one(platform: str) -> list[str]:
+        log.add(Question(asked_at=NOW, platform=platform, user_id="U0LOG", person_id=person_id, text="x",
+                         outcome="unknown"))
+        with counting(engine, ignore=("question",)) as tally:
+            log.flush()
+        return tally.writes
+
+    assert len(flush_one("slack")) == 1
+    assert flush_one("slack") == []  # written already: no UPDATE each second
+    assert len(flush_one("teams")) == 1
+    log.forget_platform(person_id)  # a command wrote it meanwhile
+    assert len(flush_one("teams")) == 1
