@@ -44,7 +44,7 @@ async def serve(wiring: Wiring, port: int) -> None:
     gc.freeze()  # the directory's indexes live as long as the process: keep them out of GC passes
     slack = await _slack_app(bot, settings, background) if settings.slack_enabled else None
     http_slack = slack if settings.slack_signing_secret else None
-    teams = _teams_endpoint(bot, settings)
+    teams = _teams_endpoint(wiring)
     runner = web.AppRunner(build_web_app(bot, background, http_slack, teams), access_log=None,
                            shutdown_timeout=settings.shutdown_seconds)
     await runner.setup()
@@ -186,13 +186,13 @@ def start_jobs(wiring: Wiring) -> Jobs:
     return Jobs(scheduler, worker, stop, in_flight)
 
 
-def _teams_endpoint(bot: Bot, settings: Settings):  # type: ignore[no-untyped-def]
+def _teams_endpoint(wiring: Wiring):  # type: ignore[no-untyped-def]
     """POST /api/messages when Teams is on (botbuilder is imported only then)."""
-    if not teams_enabled(settings):
+    if not teams_enabled(wiring.settings):
         return None
     from integrations.teams.app import TeamsEndpoint
 
-    return TeamsEndpoint(bot, settings).handle
+    return TeamsEndpoint(wiring.bot, wiring.settings, engine=wiring.engine, clock=wiring.clock).handle
 
 
 def run(wiring: Wiring, port: int) -> None:

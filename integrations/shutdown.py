@@ -4,13 +4,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.delivery import Delivered, DeliveryError, Notifier, OutboundMessage
 from store import outbox
 from store.db import write_session
-from store.models import OutboxMessage
 
 
 class InFlight:
@@ -21,6 +19,10 @@ class InFlight:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ids: set[int] = set()
+        # Per dispatch thread, the row it delivered last: delivered but maybe not yet marked sent.
+        # Handing that back would let a restart deliver it again; the thread settles it before
+        # it starts its next delivery.
+        self._landed: dict[int, int] = {}
         self._stopping = False
 
     def wrap(self, notifiers: Mapping[str, Notifier]) -> dict[str, Notifier]:
@@ -30,7 +32,7 @@ class InFlight:
         """Refuse deliveries from now on; returns the ids still being delivered."""
         with self._lock:
             self._stopping = True
-            return set(self._ids)
+            return self._ids | set(self._landed.values())
 
     def start(self, message_id: int) -> None:
         with self._lock:
@@ -38,10 +40,13 @@ class InFlight:
                 # The row was (or will be) handed back: settling this failure finds it no longer held.
                 raise DeliveryError("stopping: handed back undelivered")
             self._ids.add(message_id)
+            self._landed.pop(threading.get_ident(), None)
 
-    def done(self, message_id: int) -> None:
+    def done(self, message_id: int, *, landed: bool = False) -> None:
         with self._lock:
             self._ids.discard(message_id)
+            if landed:
+                self._landed[threading.get_ident()] = message_id
 
 
 class _Tracked:
@@ -51,15 +56,16 @@ class _Tracked:
     def deliver(self, message: OutboundMessage) -> Delivered | None:
         self.in_flight.start(message.id or 0)
         try:
-            return self.notifier.deliver(message)
-        finally:
+            delivered = self.notifier.deliver(message)
+        except BaseException:
             self.in_flight.done(message.id or 0)
+            raise
+        self.in_flight.done(message.id or 0, landed=True)
+        return delivered
 
 
 def hand_back(engine: Engine, worker: str, in_flight: InFlight) -> int:
     """Release every row this worker holds but is not delivering; returns how many."""
     delivering = in_flight.stop()
     with write_session(engine) as session:
-        held = session.execute(select(OutboxMessage.id).where(
-            OutboxMessage.claimed_by == worker, OutboxMessage.status == "pending")).scalars().all()
-        return outbox.release(session=session, message_ids=set(held) - delivering, worker=worker)
+        return outbox.release_all_but(session=session, worker=worker, keep=delivering)

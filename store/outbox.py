@@ -243,6 +243,13 @@ def release(*, session: Session, message_ids: Collection[int], worker: str) -> i
     return session.execute(statement).rowcount or 0
 
 
+def release_all_but(*, session: Session, worker: str, keep: Collection[int]) -> int:
+    """Give back every row this worker holds except those in `keep` (a stopping process)."""
+    held = session.execute(select(_TABLE.c.id).where(
+        _TABLE.c.claimed_by == worker, _TABLE.c.status == "pending")).scalars().all()
+    return release(session=session, message_ids=set(held) - set(keep), worker=worker)
+
+
 def prune(*, session: Session, before: datetime) -> int:
     """Delete rows sent (or dropped) before `before`; failed rows stay for someone to look at."""
     statement = delete(_TABLE).where(_TABLE.c.status.in_(["sent", "dropped"]), _TABLE.c.sent_at < as_utc(before))

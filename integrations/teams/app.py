@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import logging
 
+from collections.abc import Callable
+from datetime import datetime
+
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
-from bot.core import Bot
+from sqlalchemy.engine import Engine
+
+from bot.core import Bot, utc_now
 from bot.messages import Reply, ReplyKind
 from bot.settings import Settings
 from integrations.teams import render
@@ -26,12 +31,13 @@ class TeamsEndpoint:
     """POST /api/messages: malformed bodies get 400/415, failed authentication 401, and a
     turn that fails gets an apology in the chat, never a 500."""
 
-    def __init__(self, bot: Bot, settings: Settings, pipeline: InboundPipeline | None = None) -> None:
+    def __init__(self, bot: Bot, settings: Settings, *, engine: Engine, clock: Callable[[], datetime] = utc_now,
+                 pipeline: InboundPipeline | None = None) -> None:
         config = teams_config(settings)
         self.auth = authentication(config)
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self._on_turn_error
-        self.handler = PocTeamsHandler(pipeline or pipeline_for(bot), References(bot, config.APP_ID))
+        self.handler = PocTeamsHandler(pipeline or pipeline_for(bot), References(engine, clock, config.APP_ID))
         self.language = bot.language
 
     async def handle(self, request: web.Request) -> web.Response:

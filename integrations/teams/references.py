@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
+from sqlalchemy.engine import Engine
 
-from bot.core import Bot
 from store import teams_references
 from store.db import write_session
 
@@ -49,8 +51,8 @@ def tenant_of(activity: Activity) -> str:
 class References:
     """Stores each conversation's reference when it is new or has moved (service URL, id)."""
 
-    def __init__(self, bot: Bot, app_id: str) -> None:
-        self.bot, self.app_id = bot, app_id
+    def __init__(self, engine: Engine, clock: Callable[[], datetime], app_id: str) -> None:
+        self.engine, self.clock, self.app_id = engine, clock, app_id
         self._saved: dict[str, tuple[str, str]] = {}
 
     async def keep(self, context: TurnContext) -> None:
@@ -81,13 +83,13 @@ class References:
 
     def _save(self, address: str, reference: dict[str, Any], tenant: str) -> None:
         conversation = reference.get("conversation") or {}
-        with write_session(self.bot.engine) as session:
+        with write_session(self.engine) as session:
             teams_references.save(
                 session=session, address=address, conversation_id=conversation.get("id", ""),
                 service_url=reference.get("serviceUrl", ""), tenant_id=tenant, app_id=self.app_id,
-                reference=reference, now=self.bot.clock(),
+                reference=reference, now=self.clock(),
             )
 
     def _forget(self, address: str) -> None:
-        with write_session(self.bot.engine) as session:
+        with write_session(self.engine) as session:
             teams_references.forget(session=session, address=address)

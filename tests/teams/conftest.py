@@ -80,10 +80,10 @@ class RunningTeams:
 
 
 @contextmanager
-def serving(bot: Bot, settings: Settings) -> Iterator[str]:
+def serving(bot: Bot, settings: Settings, engine: Engine) -> Iterator[str]:
     """The real aiohttp app with only Teams mounted, its loop in a thread; yields its base URL."""
     def build() -> web.Application:
-        return build_web_app(bot, Background(), None, TeamsEndpoint(bot, settings).handle)
+        return build_web_app(bot, Background(), None, TeamsEndpoint(bot, settings, engine=engine).handle)
 
     with serve_app("pocbot-teams", build) as (_, url):
         yield url
@@ -92,7 +92,7 @@ def serving(bot: Bot, settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def teams(teams_engine: Engine, connector: FakeConnector) -> Iterator[RunningTeams]:
     bot = Bot(teams_engine)
-    with serving(bot, open_settings()) as url:
+    with serving(bot, open_settings(), teams_engine) as url:
         yield RunningTeams(url, bot, TeamsSender(url), connector.url)
 
 

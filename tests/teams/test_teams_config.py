@@ -71,7 +71,7 @@ def test_the_app_password_is_kept_out_of_logs() -> None:
 @pytest.fixture
 def secured(teams_engine: Engine, connector: FakeConnector) -> Iterator[TeamsSender]:
     config = settings(MICROSOFT_APP_ID="pocbot-app-id", MICROSOFT_APP_PASSWORD="secret-password-1")
-    with serving(Bot(teams_engine), config) as url:
+    with serving(Bot(teams_engine), config, teams_engine) as url:
         yield TeamsSender(url)
 
 
