@@ -29,7 +29,7 @@ from bot.services.topics import topic_command
 from bot.platforms import chat_platforms
 from bot.question_log import QuestionLog
 from bot.services.lookup import actions_for, answer_for, lookup
-from store import events, inquiries, outbox, queries, questions
+from store import inbound_events, inquiries, outbox, queries, questions
 from store import people as person_store
 from store.db import ping, read_session, write_session
 from store.models import AssignmentKind, Inquiry, OutboxMessage, Person, Question, Role
@@ -229,7 +229,7 @@ class Bot:
     def claim_event(self, platform: str, event_id: str) -> bool:
         """True when this process should handle the event (not a duplicate in progress or done)."""
         with write_session(self.engine) as session:
-            return events.claim(
+            return inbound_events.claim(
                 session=session, platform=platform, event_id=event_id, now=self.clock(), lease=EVENT_LEASE
             )
 
@@ -240,7 +240,7 @@ class Bot:
             self.questions.event_done(platform, event_id)
             return
         with write_session(self.engine) as session:
-            events.release(session=session, platform=platform, event_id=event_id, now=self.clock())
+            inbound_events.release(session=session, platform=platform, event_id=event_id, now=self.clock())
 
     def ask_topic(self, actor: Actor, topic_id: int, question: str, *, lang: str | None = None,
                   channel: str | None = None) -> Reply:

@@ -26,6 +26,7 @@ class Platform:
     user_field: str | None = None
     # A user outside the directory can be mentioned by their id alone (a Teams mention needs a name).
     mentions_by_id: bool = False
+    title: str = ""  # what people call it ("Microsoft Teams"); its name, capitalised, when empty
 
 
 _REGISTERED: dict[str, Platform] = {}
@@ -34,6 +35,16 @@ _REGISTERED: dict[str, Platform] = {}
 def register(platform: Platform) -> None:
     """Registering a platform again replaces it (the bootstrap may run more than once)."""
     _REGISTERED[platform.name] = platform
+
+
+def title(name: str) -> str:
+    platform = _REGISTERED.get(name)
+    return (platform.title if platform else "") or name.capitalize()
+
+
+def user_field(name: str) -> str | None:
+    platform = _REGISTERED.get(name)
+    return platform.user_field if platform else None
 
 
 def chat_platforms() -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.platforms import chat_platforms
 from bot.understanding.text import storable
-from store import events, people, questions
+from store import inbound_events, people, questions
 from store.db import write_session
 from store.models import Question
 
@@ -76,7 +76,7 @@ class QuestionLog:
         last = self._changed_platforms(rows)
         with write_session(self.engine) as session:
             for platform, event_id in done or []:
-                events.finish(session=session, platform=platform, event_id=event_id)
+                inbound_events.finish(session=session, platform=platform, event_id=event_id)
             questions.record_all(session=session, rows=rows)
             people.note_platforms(session=session, last=last)
         now = time.monotonic()

@@ -9,4 +9,5 @@ from integrations.teams import addresses as teams
 def register_platforms() -> None:
     platforms.register(platforms.Platform("slack", slack.is_channel, plain_channels=True, groups=True,
                                           mention=slack.MENTION, user_field="slack_id", mentions_by_id=True))
-    platforms.register(platforms.Platform("teams", teams.is_channel, mention=teams.MENTION, user_field="teams_id"))
+    platforms.register(platforms.Platform("teams", teams.is_channel, mention=teams.MENTION, user_field="teams_id",
+                                          title="Microsoft Teams"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot import platforms
 from bot.commands import parse_away
 from bot.dates import parse_day, zone
 from bot.messages import Reply
@@ -51,9 +52,6 @@ def back(session: Session, ctx: Context, text: str) -> Reply:
     return done(ctx, "back_set")
 
 
-_PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
-
-
 def choose_dm_platform(session: Session, ctx: Context, text: str) -> Reply:
     """The `notify via teams|slack|auto` command: where my DMs go when I use both (auto: where I
     last wrote). Not to be confused with delivering them (bot/delivery.py) or their text (bot/notices.py)."""
@@ -61,15 +59,16 @@ def choose_dm_platform(session: Session, ctx: Context, text: str) -> Reply:
         return invalid(ctx, "not_in_directory")
     words = [w for w in fold(text).split() if w not in ("via", "on", "en", "por", "me")]
     choice = words[0] if len(words) == 1 else ""
-    if choice not in ("slack", "teams", "auto"):
+    field = platforms.user_field(choice)
+    if choice != "auto" and (choice not in platforms.chat_platforms() or field is None):
         return invalid(ctx, "usage_notify")
-    if choice != "auto" and not getattr(ctx.person, f"{choice}_id"):
-        return invalid(ctx, "notify_no_account", platform=_PLATFORM_NAMES[choice])
+    if choice != "auto" and not getattr(ctx.person, field or "", None):
+        return invalid(ctx, "notify_no_account", platform=platforms.title(choice))
     before = ctx.person.notify_platform
     people.set_notify_platform(session=session, person=ctx.person, platform=None if choice == "auto" else choice)
     audit(session=session, actor=ctx.who, action="person.notify", now=ctx.now, person_id=ctx.person.id,
           before={"notify_platform": before}, after={"notify_platform": ctx.person.notify_platform})
     if choice == "auto":
         return done(ctx, "notify_auto")
-    return done(ctx, "notify_set", platform=_PLATFORM_NAMES[choice])
+    return done(ctx, "notify_set", platform=platforms.title(choice))
 

@@ -73,7 +73,7 @@ def test_while_the_store_is_down_the_log_keeps_its_rows_for_the_next_flush(engin
 def test_answered_events_are_marked_done_with_the_flush_and_kept_while_the_store_is_down(engine: Engine) -> None:
     from datetime import timedelta
 
-    from store import events
+    from store import inbound_events as events
     from store.db import write_session
     from store.models import InboundEvent
 
