@@ -169,7 +169,8 @@ class Changes:
         before = self.written
         self.recorded.append(event)
         for handler in self.registry.handlers(type(event)):
-            self.written += handler(self, event) or 0
+            wrote = handler(self, event) or 0  # read after: events it records add to `written` too
+            self.written += wrote
         return self.written - before
 
     def know(self, *people: Person | None) -> None:

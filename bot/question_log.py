@@ -20,7 +20,7 @@ from store.models import Question
 
 _LOGGER = logging.getLogger(__name__)
 MAX_PENDING = 10_000  # beyond this (the store is down for long) the oldest are dropped
-NOTED_SECONDS = 300.0  # a person's last platform, once written, is not written again for this long
+NOTED_SECONDS = 60.0  # a last platform written is not written again for this long (another replica may write another meanwhile: short)
 
 
 class QuestionLog:
@@ -84,13 +84,16 @@ class QuestionLog:
             self._noted.update({person_id: (platform, now) for person_id, platform in last.items()})
 
     def _write_done(self, done: list[tuple[str, str]]) -> None:
-        try:
-            self._write([], done)
-        except Exception as exc:
-            if _unreachable(exc):
-                self._keep([], done)
-                raise
-            _LOGGER.error("could not mark %d answered events done: %s", len(done), exc)  # their claims lapse
+        """One by one when the batch is refused: an event left unmarked is answered again when
+        the platform retries it after its claim lapses."""
+        for position, mark in enumerate(done):
+            try:
+                self._write([], [mark])
+            except Exception as exc:
+                if _unreachable(exc):
+                    self._keep([], done[position:])
+                    raise
+                _LOGGER.error("could not mark the answered %s event %s done: %s", *mark, exc)
 
     def _changed_platforms(self, rows: list[Question]) -> dict[int, str]:
         """Where each person asked from, for those not written lately (a no-op UPDATE each

@@ -8,6 +8,7 @@ platform's own `Linker`, handed in with each request.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -37,6 +38,7 @@ class Identities:
         self.bot = bot
         self._known: dict[tuple[str, str], tuple[Actor, float]] = {}
         self._strangers: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()  # find() runs in several worker threads at once
 
     async def actor(self, actor: Actor, link: Linker | None = None) -> Actor:
         """The actor with their directory person filled in when there is one."""
@@ -47,13 +49,17 @@ class Identities:
 
     def known(self, actor: Actor) -> Actor | None:
         """The remembered person, without asking anyone."""
-        known = self._known.get((actor.platform, actor.user_id))
+        with self._lock:
+            known = self._known.get((actor.platform, actor.user_id))
         return known[0] if known is not None and time.monotonic() - known[1] < KNOWN_TTL_SECONDS else None
 
     def find(self, actor: Actor, link: Linker | None, loop: asyncio.AbstractEventLoop) -> Actor:
         """`actor`, from a worker thread: remembered, else the store's, else linked on first sight."""
         key = (actor.platform, actor.user_id)
-        found = self.known(actor) or self.bot.identify(actor)
+        cached = self.known(actor)
+        if cached is not None:
+            return cached  # not remembered again: the entry expires KNOWN_TTL after the store said so
+        found = self.bot.identify(actor)
         if found.person_id is None and self._recently_unknown(key):
             return found
         if found.person_id is None and link is not None:
@@ -62,6 +68,10 @@ class Identities:
         return found
 
     def _remember(self, key: tuple[str, str], actor: Actor) -> None:
+        with self._lock:
+            self._remember_locked(key, actor)
+
+    def _remember_locked(self, key: tuple[str, str], actor: Actor) -> None:
         now = time.monotonic()
         if actor.person_id is None:
             if len(self._strangers) >= MAX_REMEMBERED:  # forget the expired ones first
@@ -73,5 +83,6 @@ class Identities:
         self._known[key] = (actor, now)
 
     def _recently_unknown(self, key: tuple[str, str]) -> bool:
-        seen = self._strangers.get(key)
+        with self._lock:
+            seen = self._strangers.get(key)
         return seen is not None and time.monotonic() - seen < UNKNOWN_TTL_SECONDS

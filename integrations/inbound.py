@@ -115,7 +115,11 @@ class InboundPipeline:
     async def _answer(self, message: Inbound, send: Send, link: Linker | None) -> None:
         reply = await self.reply(message, link)
         await send(reply)
-        await self.record_after(message.actor, message.text, reply, link)
+        try:  # the answer is out: failing to note it must not release the event for a second answer
+            await self.record_after(message.actor, message.text, reply, link)
+        except Exception:
+            _LOGGER.warning("could not record a %s lookup by %s", message.actor.platform, message.actor.user_id,
+                            exc_info=True)
 
     async def _in_inquiry_thread(self, message: Inbound) -> bool:
         assert message.thread is not None

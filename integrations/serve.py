@@ -32,6 +32,7 @@ from integrations.tasks import Background
 from integrations.teams.config import teams_enabled
 
 _LOGGER = logging.getLogger(__name__)
+FINAL_FLUSH_SECONDS = 2.0  # past the shutdown bound, one short try at the question log
 
 
 async def serve(wiring: Wiring, port: int) -> None:
@@ -64,7 +65,7 @@ async def serve(wiring: Wiring, port: int) -> None:
     try:
         await stopping.wait()
     finally:
-        await _shut_down(Running(runner, socket, jobs, wiring.engine), settings.shutdown_seconds)
+        await _shut_down(Running(runner, socket, jobs, wiring.engine, bot.flush), settings.shutdown_seconds)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Running:
     socket: Any
     jobs: Jobs
     engine: Engine
+    flush: Callable[[], Any] = lambda: None  # the question log: answered events' done marks too
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,10 @@ async def _shut_down(running: Running, bound: float) -> None:
     except asyncio.TimeoutError:
         _LOGGER.error("could not stop within %.0f s (POCBOT_SHUTDOWN_SECONDS); exiting with work in hand: "
                       "a delivery still in flight is retried when its claim lapses (60 s)", bound)
+        try:  # answered events not yet marked done would be answered again on the platform's retry
+            await asyncio.wait_for(asyncio.to_thread(running.flush), timeout=FINAL_FLUSH_SECONDS)
+        except Exception:
+            _LOGGER.warning("could not write the last lookups and done marks", exc_info=True)
         logging.shutdown()
         os._exit(1)  # the scheduler's threads would otherwise hold the exit
     _LOGGER.warning("stopped in %.1f s", time.monotonic() - started)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 import bot.core
 from bot.core import Bot
 from bot.messages import Actor, ReplyKind
 from integrations.inbound import Inbound, InboundPipeline, Mentioned
+from store.db import write_session
+from store.models import Person
 from tests.harness import load_demo
 
 STRANGER = Actor("slack", "U0NEW", "new")
@@ -101,3 +104,47 @@ def test_an_event_is_handled_once_and_a_failed_try_is_handed_back_at_once(core: 
         asyncio.run(pipeline.once("slack", "Ev2", failing))
     asyncio.run(pipeline.once("slack", "Ev2", work))  # the retry is handled
     assert runs == [1, 1]
+
+
+def test_an_answer_sent_is_not_answered_again_when_noting_it_fails(core: Bot) -> None:
+    """Once the reply is out the event is done: a failure to identify the asker for the question
+    log (the platform or the store, after the answer) must not hand it back for Slack's retry."""
+    pipeline, sent = InboundPipeline(core), []
+
+    def broken(actor: Actor, loop: asyncio.AbstractEventLoop) -> Actor:
+        raise TimeoutError("users.info took too long")
+
+    async def send(reply) -> None:  # type: ignore[no-untyped-def]
+        sent.append(reply)
+
+    for _ in range(2):  # the second is Slack's retry of the same event
+        asyncio.run(pipeline.handle(Inbound(STRANGER, "payroll"), send, link=broken, event_id="Ev9"))
+
+    assert len(sent) == 1
+
+
+def test_a_known_person_is_read_from_the_store_again_after_the_ttl_however_often_they_write(
+    core: Bot, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Re-linked (a Slack user id now someone else's), they act as the new person within
+    KNOWN_TTL, even if they never stop writing."""
+    from integrations import identities
+
+    clock = [1000.0]
+    monkeypatch.setattr(identities.time, "monotonic", lambda: clock[0])
+    pipeline = InboundPipeline(core)
+    quinn = Actor("slack", "U0QUINN", "quinn")
+    core.link(quinn, "quinn@acme.test")
+    loop = asyncio.new_event_loop()
+    try:
+        assert pipeline.identities.find(quinn, None, loop).email == "quinn@acme.test"
+        with write_session(sqlite_engine) as session:  # an admin moves the id to another person
+            session.execute(update(Person).where(Person.email == "quinn@acme.test").values(slack_id=None))
+        core.link(quinn, "alice@acme.test")
+        for _ in range(3):
+            clock[0] += identities.KNOWN_TTL_SECONDS / 2 - 1  # asked twice per TTL
+            found = pipeline.identities.find(quinn, None, loop)
+    finally:
+        loop.close()
+
+    assert found.email == "alice@acme.test"
