@@ -114,3 +114,27 @@ def test_where_a_person_last_asked_is_written_when_it_changes_not_on_every_flush
     assert len(flush_one("teams")) == 1
     log.forget_platform(person_id)  # a command wrote it meanwhile
     assert len(flush_one("teams")) == 1
+
+
+def test_answered_events_are_marked_done_when_a_question_in_their_batch_is_refused(engine: Engine) -> None:
+    """A refused question is dropped; the done marks beside it are written (each on its own), so
+    the platform's retry of those events is turned away rather than answered again."""
+    from datetime import timedelta
+
+    from store import inbound_events as events
+    from store.db import write_session
+    from store.models import InboundEvent
+
+    with write_session(engine) as session:
+        for event_id in ("Ev1", "Ev2"):
+            assert events.claim(session=session, platform="slack", event_id=event_id, now=NOW,
+                                lease=timedelta(seconds=60))
+    log = QuestionLog(engine)
+    log.add(entry("refused", platform=None))
+    log.event_done("slack", "Ev1")
+    log.event_done("slack", "Ev2")
+
+    assert log.flush() == 0
+
+    with read_session(engine) as session:
+        assert session.execute(select(InboundEvent.done)).scalars().all() == [True, True]
