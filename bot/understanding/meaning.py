@@ -62,6 +62,7 @@ OFF_WORK = (
     "hobbies, sports teams, choirs, book clubs and social clubs",
     "my personal money: my bank, mortgage, savings and crypto",
     "shops, restaurants, hairdressers and services near my home",
+    "going out: tickets for concerts, shows, the theatre, the cinema and festivals",
     "mi vida personal: mi familia, mis hijos, mis vacaciones, mi casa, mi coche, mis mascotas y aficiones",
 )
 
