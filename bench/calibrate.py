@@ -5,7 +5,9 @@ fits a logistic model (is this topic the one asked about?) with a little L2, the
 the verdict thresholds that maximise accuracy with no `none` question naming anyone.
 Prints the numbers to paste into calibration.py, and the accuracy they reach.
 
-    .venv/bin/python bench/calibrate.py [--eval ../shared/eval] [--words-only]
+    .venv/bin/python bench/calibrate.py [--eval SET [SET ...]] [--test SET ...] [--words-only]
+
+A SET is a folder with org.yaml and questions.yaml in the ../shared/eval format.
 """
 from __future__ import annotations
 
@@ -24,26 +26,30 @@ from integrations import bootstrap  # noqa: E402
 from integrations.evaluation import load_questions, scratch_store  # noqa: E402
 from store.db import read_session  # noqa: E402
 
+_SET_IDS = 10_000_000  # topic ids of the n-th set's directory are shifted by n times this
 
-def collect(folder: Path, words_only: bool):
-    """Per question: (kind, expected topic id or None, named-by-name topic id or None, features)."""
-    questions = load_questions(folder / "questions.yaml")
+
+def collect(folders: list[Path], words_only: bool):
+    """Per question: (kind, expected topic id or None, named-by-name topic id or None, features, the
+    directory's topic ids in index order). Ids are made unique across the sets' directories."""
     rows = []
-    with scratch_store(folder / "org.yaml") as engine:
-        bot = bootstrap.make_bot(engine)
-        with read_session(engine) as session:
-            snapshot = bot.directory.get(session=session)
-        directory = snapshot.understanding
-        ids = {row.name: row.id for row in snapshot.topics.values()}
-        for q in questions:
-            need = find_need(q.text)
-            named = _named(need, directory) if need.query else None
-            words, meaning = evidence(need, directory)
-            kept = {k: v for k, v in meaning.items() if k == "phrase"} if words_only else meaning
-            found = cal.features(words, kept, private_life(need.text))
-            rows.append((q.kind, ids.get(q.expect), named.topic_id if named else None, found))
-        order = np.asarray([int(i) for i in directory.words.topic_ids])
-    return rows, order
+    for number, folder in enumerate(folders):
+        offset = number * _SET_IDS
+        with scratch_store(folder / "org.yaml") as engine:
+            bot = bootstrap.make_bot(engine)
+            with read_session(engine) as session:
+                snapshot = bot.directory.get(session=session)
+            directory = snapshot.understanding
+            ids = {row.name: row.id + offset for row in snapshot.topics.values()}
+            order = np.asarray([int(i) + offset for i in directory.words.topic_ids])
+            for q in load_questions(folder / "questions.yaml"):
+                need = find_need(q.text)
+                named = _named(need, directory) if need.query else None
+                words, meaning = evidence(need, directory)
+                kept = {k: v for k, v in meaning.items() if k == "phrase"} if words_only else meaning
+                found = cal.features(words, kept, private_life(need.text))
+                rows.append((q.kind, ids.get(q.expect), named.topic_id + offset if named else None, found, order))
+    return rows
 
 
 def rank_names(words_only: bool) -> tuple[str, ...]:
@@ -82,30 +88,26 @@ def weights(names: tuple[str, ...], w: np.ndarray) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
+    parser.add_argument("--eval", type=Path, nargs="+", default=[Path(__file__).resolve().parents[2] / "shared" / "eval"],
+                        help="Question sets (folders with org.yaml and questions.yaml), fitted together.")
+    parser.add_argument("--test", type=Path, nargs="*", default=[],
+                        help="Question sets scored with the fitted weights, not fitted on.")
     parser.add_argument("--words-only", action="store_true")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--show", action="store_true", help="List each question's certainty.")
     args = parser.parse_args()
-    if not (args.eval / "questions.yaml").exists():
-        sys.exit(f"no development set at {args.eval}")
-    rows, order = collect(args.eval, args.words_only)
+    for folder in args.eval:
+        if not (folder / "questions.yaml").exists():
+            sys.exit(f"no question set at {folder}")
+    rows = collect(args.eval, args.words_only)
     names = rank_names(args.words_only)
-    X = np.concatenate([np.stack([found[n] for n in names], axis=1) for *_, found in rows])
-    y = np.concatenate([order == (expect if expect is not None else -1) for _, expect, _, _ in rows]).astype(float)
+    X = np.concatenate([np.stack([found[n] for n in names], axis=1) for *_, found, _ in rows])
+    y = np.concatenate([order == (expect if expect is not None else -1) for _, expect, _, _, order in rows]).astype(float)
     rank = weights(names, fit(X, y, args.l2))
     print("RANK =", rank)
     table = "RANK_WORDS_ONLY" if args.words_only else "RANK"
     setattr(cal, table, rank)
-    decided = []
-    for kind, expect, named, found in rows:
-        ranked = cal.rank(found)
-        top = np.argsort(-ranked)[: cal.SHORTLIST]
-        values = cal.decide_features(ranked, top, found)
-        explained = [float(found["words"][i]) for i in top]
-        choices = [int(order[i]) for i in top[: cal.likely_count([float(ranked[i]) for i in top], explained)]]
-        values["tie"] = float(cal.tied(explained) > 1)  # not a feature: the verdict's own guard
-        decided.append((kind, expect, named, int(order[top[0]]), choices, values, (ranked, top, found)))
+    decided = decide_rows(rows)
     dnames = decide_names(args.words_only)
     Xd = np.asarray([[d[5][n] for n in dnames] for d in decided])
     yd = np.asarray([d[1] is not None and d[3] == d[1] for d in decided], dtype=float)
@@ -113,10 +115,7 @@ def main() -> None:
     held_out_sure(decided, Xd, yd, args.l2)
     print("DECIDE =", decide)
     setattr(cal, "DECIDE_WORDS_ONLY" if args.words_only else "DECIDE", decide)
-    scored = []
-    for kind, expect, named, best, choices, values, (ranked, top, found) in decided:
-        sure = cal.certainty(values)
-        scored.append((kind, expect, named, best, choices, sure, cal.within_features(ranked, top, found, sure), values))
+    scored = score_decided(decided)
     if not args.words_only:
         Xw = np.asarray([[s[6][n] for n in cal.WITHIN_FEATURES] for s in scored])
         yw = np.asarray([s[1] is not None and s[1] in s[4] for s in scored], dtype=float)
@@ -124,8 +123,9 @@ def main() -> None:
         print("WITHIN =", cal.WITHIN)
         held_out(scored, Xw, yw, args.l2)
     scored = [(*s[:6], cal.within(s[6]), s[7]) for s in scored]
+    test_sets(args.test, args.words_only)
     if args.show:
-        texts = [q.text for q in load_questions(args.eval / "questions.yaml")]
+        texts = [q.text for folder in args.eval for q in load_questions(folder / "questions.yaml")]
         for row, text in sorted(zip(scored, texts), key=lambda r: -r[0][6]):
             kind, expect, named, best, choices, sure, likely, _ = row
             if named is None:
@@ -148,6 +148,39 @@ def main() -> None:
                 pool, key=lambda r: (r[0][0], r[0][2]), reverse=True)[:4]:
             print(f"SURE = {sure_at:.3f}, CLOSE = {close_at:.3f}, LIKELY = {likely_at:.3f}: accuracy {accuracy:.1%}, "
                   f"none named {named_none}, right answers that were sure {sure_share:.0%}")
+
+
+def decide_rows(rows):
+    """Each question ranked with the current RANK: its best topic, the choices a likely answer offers."""
+    decided = []
+    for kind, expect, named, found, order in rows:
+        ranked = cal.rank(found)
+        top = np.argsort(-ranked)[: cal.SHORTLIST]
+        values = cal.decide_features(ranked, top, found)
+        explained = [float(found["words"][i]) for i in top]
+        choices = [int(order[i]) for i in top[: cal.likely_count([float(ranked[i]) for i in top], explained)]]
+        values["tie"] = float(cal.tied(explained) > 1)  # not a feature: the verdict's own guard
+        decided.append((kind, expect, named, int(order[top[0]]), choices, values, (ranked, top, found)))
+    return decided
+
+
+def score_decided(decided):
+    """Each question's certainty (current DECIDE) and WITHIN features."""
+    scored = []
+    for kind, expect, named, best, choices, values, (ranked, top, found) in decided:
+        sure = cal.certainty(values)
+        scored.append((kind, expect, named, best, choices, sure, cal.within_features(ranked, top, found, sure), values))
+    return scored
+
+
+def test_sets(folders: list[Path], words_only: bool) -> None:
+    """Score other sets with the weights just fitted: what a directory never fitted on gets."""
+    for folder in folders:
+        scored = [(*s[:6], cal.within(s[6]), s[7]) for s in score_decided(decide_rows(collect([folder], words_only)))]
+        for likely_at in (0.7, 0.75, 0.8, 0.85, 0.9):
+            accuracy, named_none, sure_share = simulate(scored, cal.SURE, cal.CLOSE, likely_at)
+            print(f"test {folder}: SURE = {cal.SURE}, LIKELY = {likely_at:.2f}: accuracy {accuracy:.1%}, "
+                  f"none named {named_none}, sure {sure_share:.0%}")
 
 
 def leave_one_out(X: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
