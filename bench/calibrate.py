@@ -92,6 +92,8 @@ def main() -> None:
                         help="Question sets (folders with org.yaml and questions.yaml), fitted together.")
     parser.add_argument("--test", type=Path, nargs="*", default=[],
                         help="Question sets scored with the fitted weights, not fitted on.")
+    parser.add_argument("--cross", action="store_true",
+                        help="Leave each --eval set out in turn: fit on the others, score it.")
     parser.add_argument("--words-only", action="store_true")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--show", action="store_true", help="List each question's certainty.")
@@ -100,26 +102,14 @@ def main() -> None:
         if not (folder / "questions.yaml").exists():
             sys.exit(f"no question set at {folder}")
     rows = collect(args.eval, args.words_only)
-    names = rank_names(args.words_only)
-    X = np.concatenate([np.stack([found[n] for n in names], axis=1) for *_, found, _ in rows])
-    y = np.concatenate([order == (expect if expect is not None else -1) for _, expect, _, _, order in rows]).astype(float)
-    rank = weights(names, fit(X, y, args.l2))
-    print("RANK =", rank)
-    table = "RANK_WORDS_ONLY" if args.words_only else "RANK"
-    setattr(cal, table, rank)
-    decided = decide_rows(rows)
-    dnames = decide_names(args.words_only)
-    Xd = np.asarray([[d[5][n] for n in dnames] for d in decided])
-    yd = np.asarray([d[1] is not None and d[3] == d[1] for d in decided], dtype=float)
-    decide = weights(dnames, fit(Xd, yd, args.l2))
+    if args.cross:
+        cross(args.eval, rows, args.l2, args.words_only)
+        return
+    decided, Xd, yd, scored, Xw, yw = fit_weights(rows, args.l2, args.words_only)
+    print("RANK =", cal.RANK_WORDS_ONLY if args.words_only else cal.RANK)
     held_out_sure(decided, Xd, yd, args.l2)
-    print("DECIDE =", decide)
-    setattr(cal, "DECIDE_WORDS_ONLY" if args.words_only else "DECIDE", decide)
-    scored = score_decided(decided)
+    print("DECIDE =", cal.DECIDE_WORDS_ONLY if args.words_only else cal.DECIDE)
     if not args.words_only:
-        Xw = np.asarray([[s[6][n] for n in cal.WITHIN_FEATURES] for s in scored])
-        yw = np.asarray([s[1] is not None and s[1] in s[4] for s in scored], dtype=float)
-        cal.WITHIN = weights(cal.WITHIN_FEATURES, fit(Xw, yw, args.l2))
         print("WITHIN =", cal.WITHIN)
         held_out(scored, Xw, yw, args.l2)
     scored = [(*s[:6], cal.within(s[6]), s[7]) for s in scored]
@@ -148,6 +138,49 @@ def main() -> None:
                 pool, key=lambda r: (r[0][0], r[0][2]), reverse=True)[:4]:
             print(f"SURE = {sure_at:.3f}, CLOSE = {close_at:.3f}, LIKELY = {likely_at:.3f}: accuracy {accuracy:.1%}, "
                   f"none named {named_none}, right answers that were sure {sure_share:.0%}")
+
+
+def fit_weights(rows, l2: float, words_only: bool):
+    """Fits RANK, then DECIDE on its rankings, then WITHIN on both, into bot/understanding/calibration."""
+    names = rank_names(words_only)
+    X = np.concatenate([np.stack([found[n] for n in names], axis=1) for *_, found, _ in rows])
+    y = np.concatenate([order == (expect if expect is not None else -1) for _, expect, _, _, order in rows]).astype(float)
+    setattr(cal, "RANK_WORDS_ONLY" if words_only else "RANK", weights(names, fit(X, y, l2)))
+    decided = decide_rows(rows)
+    dnames = decide_names(words_only)
+    Xd = np.asarray([[d[5][n] for n in dnames] for d in decided])
+    yd = np.asarray([d[1] is not None and d[3] == d[1] for d in decided], dtype=float)
+    setattr(cal, "DECIDE_WORDS_ONLY" if words_only else "DECIDE", weights(dnames, fit(Xd, yd, l2)))
+    scored = score_decided(decided)
+    Xw = yw = None
+    if not words_only:
+        Xw = np.asarray([[s[6][n] for n in cal.WITHIN_FEATURES] for s in scored])
+        yw = np.asarray([s[1] is not None and s[1] in s[4] for s in scored], dtype=float)
+        cal.WITHIN = weights(cal.WITHIN_FEATURES, fit(Xw, yw, l2))
+    return decided, Xd, yd, scored, Xw, yw
+
+
+def cross(folders: list[Path], rows, l2: float, words_only: bool) -> None:
+    """Leave one set out: fit on the other sets, score the one left out (a directory and questions
+    never fitted on, as a company's own will be). Totals over the sets, by LIKELY."""
+    sizes = [len(load_questions(f / "questions.yaml")) for f in folders]
+    bounds = np.cumsum([0, *sizes])
+    grid = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+    totals = {at: [0, 0, 0] for at in grid}
+    for i, folder in enumerate(folders):
+        left_out = rows[bounds[i]:bounds[i + 1]]
+        fit_weights(rows[:bounds[i]] + rows[bounds[i + 1]:], l2, words_only)
+        scored = [(*s[:6], cal.within(s[6]), s[7]) for s in score_decided(decide_rows(left_out))]
+        for at in grid:
+            accuracy, named_none, sure_share = simulate(scored, cal.SURE, cal.CLOSE, at)
+            right = round(accuracy * len(scored))
+            totals[at][0] += right
+            totals[at][1] += named_none
+            print(f"left out {folder}: LIKELY = {at:.2f}: {right}/{len(scored)} = {accuracy:.1%}, none named {named_none}, "
+                  f"sure {sure_share:.0%}")
+    for at in grid:
+        print(f"all sets left out in turn, SURE = {cal.SURE}, LIKELY = {at:.2f}: {totals[at][0]}/{sum(sizes)} = "
+              f"{totals[at][0] / sum(sizes):.1%}, none named {totals[at][1]}")
 
 
 def decide_rows(rows):
