@@ -1,4 +1,4 @@
-"""Fit the decision's weights and thresholds on the development set (../shared/eval).
+"""Fit the decision's weights and thresholds on question sets: ../shared/eval and bench/sets/*.
 
 Computes every feature of bot/understanding/calibration.py for every (question, topic),
 fits a logistic model (is this topic the one asked about?) with a little L2, then searches
@@ -27,6 +27,13 @@ from integrations.evaluation import load_questions, scratch_store  # noqa: E402
 from store.db import read_session  # noqa: E402
 
 _SET_IDS = 10_000_000  # topic ids of the n-th set's directory are shifted by n times this
+
+
+def default_sets() -> list[Path]:
+    """The public development set (where ../shared is present) and the project's own sets."""
+    shared = Path(__file__).resolve().parents[2] / "shared" / "eval"
+    own = sorted(p for p in (Path(__file__).resolve().parent / "sets").iterdir() if (p / "questions.yaml").exists())
+    return ([shared] if (shared / "questions.yaml").exists() else []) + own
 
 
 def collect(folders: list[Path], words_only: bool):
@@ -88,8 +95,9 @@ def weights(names: tuple[str, ...], w: np.ndarray) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval", type=Path, nargs="+", default=[Path(__file__).resolve().parents[2] / "shared" / "eval"],
-                        help="Question sets (folders with org.yaml and questions.yaml), fitted together.")
+    parser.add_argument("--eval", type=Path, nargs="+", default=default_sets(),
+                        help="Question sets (folders with org.yaml and questions.yaml), fitted together "
+                             "(default: ../shared/eval, where present, and bench/sets/*).")
     parser.add_argument("--test", type=Path, nargs="*", default=[],
                         help="Question sets scored with the fitted weights, not fitted on.")
     parser.add_argument("--cross", action="store_true",
@@ -171,6 +179,12 @@ def cross(folders: list[Path], rows, l2: float, words_only: bool) -> None:
         left_out = rows[bounds[i]:bounds[i + 1]]
         fit_weights(rows[:bounds[i]] + rows[bounds[i + 1]:], l2, words_only)
         scored = [(*s[:6], cal.within(s[6]), s[7]) for s in score_decided(decide_rows(left_out))]
+        texts = [q.text for q in load_questions(folder / "questions.yaml")]
+        for row, text in zip(scored, texts):
+            kind, expect, named, best, choices, sure, likely, values = row
+            if kind in ("unknown", "decoy") and named is None and not values.get("tie") and (
+                    sure >= cal.SURE or likely >= cal.LIKELY):
+                print(f"  named a `none` ({'sure' if sure >= cal.SURE else 'likely'} {sure:.2f}/{likely:.2f}): {text}")
         for at in grid:
             accuracy, named_none, sure_share = simulate(scored, cal.SURE, cal.CLOSE, at)
             right = round(accuracy * len(scored))

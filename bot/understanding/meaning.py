@@ -63,6 +63,8 @@ OFF_WORK = (
     "my personal money: my bank, mortgage, savings and crypto",
     "shops, restaurants, hairdressers and services near my home",
     "going out: tickets for concerts, shows, the theatre, the cinema and festivals",
+    "my free time: walking, hiking, cycling, running, pilgrimages and weekends away",
+    "my personal phone, email and social media accounts: Facebook, Instagram, WhatsApp",
     "mi vida personal: mi familia, mis hijos, mis vacaciones, mi casa, mi coche, mis mascotas y aficiones",
 )
 

@@ -83,21 +83,36 @@ def _split_context(query: str) -> tuple[str, str]:
     return query[:cut].strip(), query[cut:].strip()
 
 
-# Private life: a question about one's own pets, home, car, holidays or hobbies shares words
-# with company topics ("parking for my boat") but is not about work.
-_OWNER = r"\b(?:my|mi|mis)\s+(?:(?:own|personal|family|kid s|kids|son s|daughter s|mum s|mom s|dad s|partner s|wife s|husband s)\s+)?"
+# Private life: a question about one's own pets, home, car, holidays, family or hobbies shares
+# words with company topics ("parking for my boat") but is not about work.
+_FAMILY = (r"(?:sister|brother|mum|mom|mother|dad|father|parents|grandmother|grandma|gran|granny|grandfather|"
+           r"grandpa|grandparents|aunt|uncle|cousin|wife|husband|partner|boyfriend|girlfriend|fiance|fiancee|kid|"
+           r"kids|son|daughter|children|child|baby|niece|nephew|friend|friends|neighbour|neighbor|flatmate|roommate)")
+_OWNER = r"\b(?:my|mi|mis)\s+(?:(?:own|personal|family|" + _FAMILY + r"\s+s)\s+)?"
 _PRIVATE = re.compile(
     _OWNER + r"(?:smart\s+)?(?:tv|television|games console|playstation|xbox|dog|dogs|cat|cats|pet|pets|puppy|horse|car|boat|bike|motorbike|wedding|honeymoon|flat|"
     r"apartment|house|garden|neighbour|neighbor|neighbours|landlord|mortgage|school|birthday|party|hobby|"
-    r"website|blog|wallet|bitcoin|crypto|hairdresser|barber|gym|band|perro|gato|mascota|coche|moto|boda|casa|"
-    r"piso|vecino|vecinos|jardin|peluquero|peluquera|cumpleanos|fiesta)\b"
+    r"website|blog|wallet|bitcoin|crypto|hairdresser|barber|gym|band|facebook|instagram|tiktok|twitter|snapchat|"
+    r"whatsapp|perro|gato|mascota|coche|moto|boda|casa|piso|vecino|vecinos|jardin|peluquero|peluquera|cumpleanos|"
+    r"fiesta)\b"
     # a holiday as a trip, not as leave ("who approves my holidays?" is work)
     r"|\b(?:for|on|during)\s+my\s+(?:family\s+)?(?:holiday|vacation)\b|\bmy\s+(?:family\s+)?holiday\s+(?:to|in|abroad)\b"
-    r"|\bmy\s+(?:kid|son|daughter|children)\s+s\b"  # my kid's scout trip, my son's football
+    r"|\b(?:a|my|our)\s+(?:family\s+)?(?:holiday|vacation)\s+(?:in|to)\b|\bhoneymoon\b|\bluna de miel\b"
+    r"|\bmy\s+" + _FAMILY + r"\s+s\b"  # my kid's scout trip, my sister's wedding
+    r"|\bde\s+mi\s+(?:hermana|hermano|madre|padre|abuela|abuelo|hijo|hija|hijos|mujer|marido|novia|novio|pareja)\b"
+    r"|\bmy\s+personal\s+(?!details|data|information|development|file|record|email)\w+"
     r"|\bfamily\s+holiday\b|\bat\s+home\b|\ben\s+casa\b|\bpersonal\s+(?:website|blog|project|car)\b"
+    r"|\b(?:flat|apartment|house)\s+i\s+m\s+renting\b|\bapartment\s+block\b|\bblock\s+of\s+flats\b"
+    r"|\boutside\s+(?:of\s+)?work\b|\bnot\s+(?:through|via)\s+(?:work|the\s+(?:company|uni|university|office))\b"
+)
+# ... unless it asks for time off from work for it ("can I take time off for my sister's wedding?").
+_TIME_OFF = re.compile(
+    r"\b(?:time off|days? off|(?:annual|sick|maternity|paternity|parental|unpaid|compassionate|special) leave|"
+    r"leave request|on leave|holiday request|book(?:ing)? (?:a |my )?holiday|permiso|dias libres|dias de vacaciones)\b"
 )
 
 
 def private_life(text: str) -> bool:
     """Whether the message is about the asker's private life (pets, home, car, holidays...)."""
-    return bool(_PRIVATE.search(fold(text)))
+    folded = fold(text)
+    return bool(_PRIVATE.search(folded)) and not _TIME_OFF.search(folded)

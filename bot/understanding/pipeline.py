@@ -115,11 +115,34 @@ def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np
     if need.tail:
         texts.append(need.head)
     sentences = _first_and_last(need.sentences) if need.long else []
-    scores, parts, off_work = meaning.scores_many(texts + sentences)
+    rest = _rest(words, directory)
+    extra = [rest] if rest else []
+    scores, parts, off_work = meaning.scores_many(texts + sentences + extra)
+    found.update(_outside(scores[-1], float(off_work[-1])) if rest else _outside(scores[0], float(off_work[0])))
+    scores = scores[:len(scores) - len(extra)]
     found.update(full=scores[0], head=scores[1] if need.tail else scores[0], part=parts)
     found["sentence"] = scores[len(texts):].max(axis=0) if sentences else scores[0]
     found["off_work"] = np.full_like(scores[0], off_work[0] - scores[0].max())
     return words, found
+
+
+def _rest(words: WordScores, directory: Directory) -> str:
+    """The question's words that the topic explaining most of them leaves unexplained ("catering at
+    my sister's wedding": the wedding); empty when it explains none or all of them."""
+    if not len(words.scores) or float(words.scores.max()) <= 0:
+        return ""
+    best = int(directory.words.topic_ids[int(np.argmax(words.scores))])
+    explained = {h.word for h in directory.words.hits(words.words, best, directory.documents)}
+    rest = [w for w in words.words if w not in explained]
+    return " ".join(rest) if len(rest) < len(words.words) else ""
+
+
+def _outside(scores: np.ndarray, off_work: float) -> dict[str, np.ndarray]:
+    """Where the rest of the question sits: near some topic, or nearer private life than any topic."""
+    best = float(scores.max())
+    spread = max(float(scores.std()), cal.SPREAD_FLOOR)
+    return {"rest_best": np.full_like(scores, best), "rest_off": np.full_like(scores, off_work - best),
+            "rest_z": np.full_like(scores, (best - float(scores.mean())) / spread)}
 
 
 def _ends(text: str) -> str:

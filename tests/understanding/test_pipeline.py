@@ -66,13 +66,20 @@ def test_a_topic_named_after_for_the_is_context_not_the_subject() -> None:
 
 
 @pytest.mark.parametrize("text", ["who is the POC for training my dog?", "who handles the expenses for my wedding?",
-                                  "who handles transport for my holiday to Cancún?", "comms on my kid's scout trip"])
+                                  "who handles transport for my holiday to Cancún?", "comms on my kid's scout trip",
+                                  "who is the POC for catering at my sister's wedding?",
+                                  "who deals with the privacy settings on my personal Facebook?",
+                                  "who handles travel insurance for a honeymoon in Japan?",
+                                  "who can sort out the wifi in the flat I'm renting in town?",
+                                  "¿quién organiza el catering de la boda de mi hermana?"])
 def test_questions_about_private_life_are_recognised(text: str) -> None:
     assert private_life(text)
 
 
 @pytest.mark.parametrize("text", ["my badge stopped opening the lab door", "who approves my holidays?",
-                                  "our website is down", "my company car got a parking ticket"])
+                                  "our website is down", "my company car got a parking ticket",
+                                  "can I take time off for my sister's wedding?", "how do I update my personal details?",
+                                  "my partner is due in March, how much leave can I take?"])
 def test_work_questions_with_my_are_not_private_life(text: str) -> None:
     assert not private_life(text)
 
