@@ -53,7 +53,7 @@ def collect(folders: list[Path], words_only: bool):
                 need = find_need(q.text)
                 named = _named(need, directory) if need.query else None
                 words, meaning = evidence(need, directory)
-                kept = {k: v for k, v in meaning.items() if k == "phrase"} if words_only else meaning
+                kept = {k: v for k, v in meaning.items() if k in ("phrase", "elsewhere")} if words_only else meaning
                 found = cal.features(words, kept, private_life(need.text))
                 rows.append((q.kind, ids.get(q.expect), named.topic_id + offset if named else None, found, order))
     return rows

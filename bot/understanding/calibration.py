@@ -72,10 +72,10 @@ RANK = {"bias": -2.971, "words": -2.554, "known": 1.386, "words_lead": 7.626, "p
 RANK_WORDS_ONLY = {"bias": -4.077, "words": 1.248, "known": 1.757, "words_lead": 11.063, "phrase": 1.644}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
 DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private", "part_lead",
-                   "rest_off", "rest_z", "rest_best")
-DECIDE = {"bias": -1.725, "best": 2.001, "gap": 2.908, "words": 1.331, "known": -2.022, "phrase": 0.707,
-          "full_lead": -3.882, "off_work": 16.67, "private": -7.091, "part_lead": 16.449, "rest_off": -18.468,
-          "rest_z": -0.287, "rest_best": 1.424}
+                   "rest_off", "rest_z", "rest_best", "elsewhere")
+DECIDE = {"bias": 1.167, "best": 1.864, "gap": 2.979, "words": 1.292, "known": -2.028, "phrase": 0.751,
+          "full_lead": -3.296, "off_work": 13.835, "private": -7.231, "part_lead": 16.12, "rest_off": -16.36,
+          "rest_z": -0.253, "rest_best": -2.097, "elsewhere": -1.196}
 DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, "known": 2.182, "phrase": 0.96,
                      "private": -6.442}
 
@@ -83,7 +83,8 @@ DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, 
 def features(words: WordScores, meaning: dict[str, np.ndarray], private: bool = False) -> dict[str, np.ndarray]:
     found = {"words": words.scores, "known": np.full_like(words.scores, words.known),
              "words_lead": _lead(words.scores), "private": np.full_like(words.scores, float(private)),
-             "phrase": meaning["phrase"] if "phrase" in meaning else np.zeros_like(words.scores)}
+             "phrase": meaning["phrase"] if "phrase" in meaning else np.zeros_like(words.scores),
+             "elsewhere": meaning["elsewhere"] if "elsewhere" in meaning else np.zeros_like(words.scores)}
     for name in ("full", "head", "sentence", "part"):
         if name in meaning:
             found[name] = _standard(meaning[name])
@@ -111,10 +112,10 @@ def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.n
 
 # WITHIN: whether the right topic is among the offered choices (a logistic model over the question).
 WITHIN_FEATURES = ("sure", "mass", "known", "words", "off_work", "private", "phrase", "part_raw", "rest_off", "rest_z",
-                   "rest_best")
-WITHIN = {"bias": -17.862, "sure": 4.301, "mass": 1.209, "known": 0.656, "words": -1.873, "off_work": 16.843,
-          "private": -4.454, "phrase": 0.908, "part_raw": 37.001, "rest_off": -22.124, "rest_z": 0.121,
-          "rest_best": -18.372}
+                   "rest_best", "elsewhere")
+WITHIN = {"bias": -16.826, "sure": 4.177, "mass": 1.119, "known": 0.607, "words": -1.961, "off_work": 13.127,
+          "private": -4.73, "phrase": 1.132, "part_raw": 42.794, "rest_off": -20.306, "rest_z": 0.161,
+          "rest_best": -25.472, "elsewhere": -1.143}
 
 
 LIKELY_OFFERS = 3  # a likely answer offers the best three, each with its POC

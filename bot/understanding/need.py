@@ -7,6 +7,7 @@ costs no more than a long message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.understanding.frames import topic_query
@@ -110,6 +111,25 @@ _TIME_OFF = re.compile(
     r"\b(?:time off|days? off|(?:annual|sick|maternity|paternity|parental|unpaid|compassionate|special) leave|"
     r"leave request|on leave|holiday request|book(?:ing)? (?:a |my )?holiday|permiso|dias libres|dias de vacaciones)\b"
 )
+
+
+# A place or an organisation named after "at", "in", "from"... that the directory does not know
+# ("security at Primavera Sound", "a parking fine I got in Seville"): often outside the company.
+_NAMED_PLACE = re.compile(r"\b(?:at|in|from|for|to|near|en|de|desde|para)\s+(?:the\s+|el\s+|la\s+)?"
+                          r"((?:[A-Z][\w'’-]*)(?:\s+(?:de\s+|del\s+)?[A-Z][\w'’-]*)*)")
+_CALENDAR = frozenset("""january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday christmas easter q1 q2 q3 q4 enero febrero marzo
+abril mayo junio julio agosto septiembre octubre noviembre diciembre lunes martes miercoles jueves viernes
+sabado domingo navidad semana santa""".split())
+
+
+def names_elsewhere(text: str, known: Callable[[str], bool]) -> bool:
+    """Whether the message names a place or organisation, after a preposition, that no topic knows."""
+    for found in _NAMED_PLACE.finditer(text):
+        words = [w for w in content_words(found.group(1)) if w not in _CALENDAR]
+        if words and not any(known(w) for w in words):
+            return True
+    return False
 
 
 def private_life(text: str) -> bool:

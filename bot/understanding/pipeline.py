@@ -14,7 +14,7 @@ from bot.understanding.decision import Candidate, Decision, Verdict
 from bot.understanding.meaning import MeaningIndex
 from bot.understanding.model import MODEL_CHARS
 from bot.understanding.names import MatchKind, TopicIndex
-from bot.understanding.need import Need, find_need, private_life
+from bot.understanding.need import Need, find_need, names_elsewhere, private_life
 from bot.understanding.text import fold
 from bot.understanding.vocabulary import content_words
 from bot.understanding.words import TopicDocument, WordIndex, WordScores
@@ -107,7 +107,9 @@ def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np
     """Each kind of evidence for every topic: words explained, names said, closeness in meaning."""
     head, tail = content_words(need.head), content_words(need.tail)
     words = directory.words.score(head + tail, [1.0] * len(head) + [cal.TAIL_EMPHASIS] * len(tail))
-    found = {"phrase": _phrases(need, directory)}
+    found = {"phrase": _phrases(need, directory),
+             "elsewhere": np.full(len(directory.order), float(names_elsewhere(need.text, directory.words.known)),
+                                  dtype=np.float32)}
     meaning = directory.meaning
     if meaning is None:
         return words, found

@@ -5,7 +5,7 @@ import pytest
 
 from bot.core import Bot
 from bot.messages import Actor, ReplyKind, Request
-from bot.understanding.need import find_need, private_life
+from bot.understanding.need import find_need, names_elsewhere, private_life
 from bot.understanding.pipeline import understand
 from bot.understanding.decision import Verdict
 
@@ -219,3 +219,15 @@ def test_description_parts_are_its_clauses_with_the_topic_name() -> None:
         "Facilities: Building repairs", "Facilities: leaks", "Facilities: heating", "Facilities: lifts",
         "Facilities: elevators"]
     assert description_parts("Payroll", "Everything about pay.") == []  # one clause: the topic's vector says it
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("who handles security at Primavera Sound this year?", True),
+    ("who handles the parking fine I got in Seville last weekend?", True),
+    ("I did four night shifts in May and the extra money isn't there", False),  # a month, not a place
+    ("who handles the canteen menu at the Madrid office?", False),  # the directory knows Madrid
+    ("who handles security at the office?", False),  # not a name
+])
+def test_places_the_directory_does_not_know_are_noticed(text: str, expected: bool) -> None:
+    known = {"madrid", "office", "security", "canteen"}
+    assert names_elsewhere(text, lambda word: word in known) is expected
