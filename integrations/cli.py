@@ -201,6 +201,7 @@ def eval_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Score a question file: accuracy per kind, none questions that named someone, misses, latency."""
+    from bot.services.directory_file import DirectoryFileError
     from integrations.evaluation import QuestionFileError, load_questions, run_eval, score_json, score_lines, scratch_store
 
     try:
@@ -209,8 +210,14 @@ def eval_(
         errors.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from None
     if org is not None:
-        with scratch_store(org) as engine:
-            score = run_eval(bootstrap.make_bot(engine), asked)
+        try:
+            with scratch_store(org) as engine:
+                score = run_eval(bootstrap.make_bot(engine), asked)
+        except DirectoryFileError as exc:
+            errors.print(f"[red]{escape(str(org))} has {len(exc.errors)} problem{'' if len(exc.errors) == 1 else 's'}:[/]")
+            for line in exc.errors:
+                errors.print(f"  • {line}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
     else:
         score = run_eval(_wire().bot, asked)
     if as_json:

@@ -10,7 +10,7 @@ from store.db import read_session
 from store.models import AuditEntry, TopicExample
 from tests.core.test_commands import Chat, chat, counts, grown, store, text, topic_id  # noqa: F401 (fixtures)
 
-PHRASE = "my screens stay black on the dock"
+PHRASE = "the thing under my desk keeps beeping"
 
 
 def examples(engine: Engine) -> list[tuple[str, str, str]]:

@@ -83,6 +83,18 @@ def test_eval_refuses_a_file_that_is_not_a_question_list(tmp_path: Path):
     assert result.returncode == 2 and "needs `text` and `expect`" in result.stderr
 
 
+def test_eval_lists_the_problems_of_a_bad_org_file_without_a_traceback(tmp_path: Path):
+    questions = tmp_path / "q.yaml"
+    questions.write_text("questions:\n  - {kind: unknown, text: 'who owns the moon?', expect: none}\n", encoding="utf-8")
+    org = tmp_path / "org.yaml"
+    org.write_text("topics:\n  - name: X\n    description: a: b\n", encoding="utf-8")
+
+    result = pocbot("eval", str(questions), "--org", str(org), db=tmp_path / "x.db")
+
+    assert result.returncode == 2 and "line 3: malformed YAML" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
 def test_who_answers_once_as_json_for_scripts(demo_db: Path):
     result = pocbot("who", "who owns billing?", "--json", db=demo_db)
 

@@ -41,7 +41,8 @@ def test_a_question_in_a_personal_chat_is_answered_with_a_card_naming_the_poc(
     call = only_post(connector)
     assert (call.kind, call.conversation, call.activity_id) == (REPLY, f"a:1chat-{BOB.id}", activity["id"])
     assert call.text.splitlines()[:3] == [
-        "**Payroll** — Salaries, payslips and bank details", "POC: <at>Quinn Adams</at>",
+        "**Payroll** — Salaries, payslips, overtime and bonuses in your pay, tax deductions, pay errors and "
+        "changing your bank details", "POC: <at>Quinn Adams</at>",
         "Backups: <at>Alice Moreno</at>",
     ]
     # Alice's stored id is still the Entra object id from the import: Teams mentions by that too.
