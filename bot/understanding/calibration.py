@@ -1,4 +1,4 @@
-"""Every weight and threshold of the decision, in one place, fitted on four question sets.
+"""Every weight and threshold of the decision, in one place, fitted on five question sets.
 
 Each topic gets features from the evidence (the share of the question's words it explains,
 how much closer in meaning it is than the directory's average topic, its lead over the
@@ -64,18 +64,18 @@ def offered(ranks: list[float]) -> int:
 FEATURES = ("words", "known", "words_lead", "phrase", "full", "head", "sentence", "full_lead", "off_work", "part",
             "part_lead")
 # Fitted by bench/calibrate.py on ../shared/eval and bench/sets/*; words-only when meaning is off
-# (those on the development set alone: refitted on all four, they named a `none` question).
+# (those on the development set alone: refitted on every set, they named a `none` question).
 # RANK: which topic is asked about (a logistic model over every topic).
-RANK = {"bias": -2.971, "words": -2.554, "known": 1.386, "words_lead": 7.626, "phrase": -0.175, "full": 0.396,
-        "head": -0.071, "sentence": -0.043, "full_lead": 29.231, "off_work": -10.948, "part": 0.433,
-        "part_lead": 54.751}
+RANK = {"bias": -3.146, "words": -2.735, "known": 1.448, "words_lead": 7.921, "phrase": -0.631, "full": 0.689,
+        "head": -0.067, "sentence": -0.288, "full_lead": 27.599, "off_work": -8.429, "part": 0.522,
+        "part_lead": 47.261}
 RANK_WORDS_ONLY = {"bias": -4.077, "words": 1.248, "known": 1.757, "words_lead": 11.063, "phrase": 1.644}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
 DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private", "part_lead",
                    "rest_off", "rest_z", "rest_best", "elsewhere")
-DECIDE = {"bias": 1.167, "best": 1.864, "gap": 2.979, "words": 1.292, "known": -2.028, "phrase": 0.751,
-          "full_lead": -3.296, "off_work": 13.835, "private": -7.231, "part_lead": 16.12, "rest_off": -16.36,
-          "rest_z": -0.253, "rest_best": -2.097, "elsewhere": -1.196}
+DECIDE = {"bias": 1.421, "best": 1.944, "gap": 2.794, "words": 0.861, "known": -1.578, "phrase": 0.843,
+          "full_lead": -3.998, "off_work": 11.998, "private": -6.135, "part_lead": 12.424, "rest_off": -14.062,
+          "rest_z": -0.153, "rest_best": -2.732, "elsewhere": -1.067}
 DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, "known": 2.182, "phrase": 0.96,
                      "private": -6.442}
 
@@ -113,9 +113,9 @@ def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.n
 # WITHIN: whether the right topic is among the offered choices (a logistic model over the question).
 WITHIN_FEATURES = ("sure", "mass", "known", "words", "off_work", "private", "phrase", "part_raw", "rest_off", "rest_z",
                    "rest_best", "elsewhere")
-WITHIN = {"bias": -16.826, "sure": 4.177, "mass": 1.119, "known": 0.607, "words": -1.961, "off_work": 13.127,
-          "private": -4.73, "phrase": 1.132, "part_raw": 42.794, "rest_off": -20.306, "rest_z": 0.161,
-          "rest_best": -25.472, "elsewhere": -1.143}
+WITHIN = {"bias": -12.413, "sure": 4.669, "mass": 0.461, "known": 0.534, "words": -1.79, "off_work": 13.086,
+          "private": -3.281, "phrase": 1.142, "part_raw": 34.616, "rest_off": -21.756, "rest_z": 0.031,
+          "rest_best": -22.255, "elsewhere": -0.657}
 
 
 LIKELY_OFFERS = 3  # a likely answer offers the best three, each with its POC

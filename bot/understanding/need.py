@@ -105,6 +105,9 @@ _PRIVATE = re.compile(
     r"|\bfamily\s+holiday\b|\bat\s+home\b|\ben\s+casa\b|\bpersonal\s+(?:website|blog|project|car)\b"
     r"|\b(?:flat|apartment|house)\s+i\s+m\s+renting\b|\bapartment\s+block\b|\bblock\s+of\s+flats\b"
     r"|\boutside\s+(?:of\s+)?work\b|\bnot\s+(?:through|via)\s+(?:work|the\s+(?:company|uni|university|office))\b"
+    r"|\b(?:divorce|divorcio|residents\s+association|comunidad\s+de\s+vecinos|half\s+marathon|marathon|maraton)\b"
+    # asking for a recommendation is asking for a business outside the company, not its POC
+    r"|\b(?:recommend|recommendations?|recomendar|recomiendas|recomendais|recomiendan|recomendacion(?:es)?)\b"
 )
 # ... unless it asks for time off from work for it ("can I take time off for my sister's wedding?").
 _TIME_OFF = re.compile(

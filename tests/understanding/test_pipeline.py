@@ -71,7 +71,8 @@ def test_a_topic_named_after_for_the_is_context_not_the_subject() -> None:
                                   "who deals with the privacy settings on my personal Facebook?",
                                   "who handles travel insurance for a honeymoon in Japan?",
                                   "who can sort out the wifi in the flat I'm renting in town?",
-                                  "¿quién organiza el catering de la boda de mi hermana?"])
+                                  "¿quién organiza el catering de la boda de mi hermana?",
+                                  "can anyone recommend a lawyer for a divorce?"])
 def test_questions_about_private_life_are_recognised(text: str) -> None:
     assert private_life(text)
 
