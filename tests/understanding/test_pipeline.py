@@ -232,3 +232,17 @@ def test_description_parts_are_its_clauses_with_the_topic_name() -> None:
 def test_places_the_directory_does_not_know_are_noticed(text: str, expected: bool) -> None:
     known = {"madrid", "office", "security", "canteen"}
     assert names_elsewhere(text, lambda word: word in known) is expected
+
+
+def test_the_rest_of_a_question_is_weighed_apart_from_the_words_a_topic_explains(demo_bot: Bot) -> None:
+    from bot.understanding.pipeline import _rest, evidence
+    from store.db import read_session
+
+    with read_session(demo_bot.engine) as session:
+        directory = demo_bot.directory.get(session=session).understanding
+    need = find_need("who handles parking at my sister's wedding in the mountains?")
+    words, found = evidence(need, directory)
+
+    assert "parking" not in _rest(words, directory).split() and "wedding" in _rest(words, directory).split()
+    assert {"rest_best", "rest_off", "rest_z", "elsewhere"} <= set(found)
+    assert _rest(directory.words.score(["parking"]), directory) == ""  # all explained: nothing apart
