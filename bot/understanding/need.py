@@ -89,6 +89,8 @@ def _split_context(query: str) -> tuple[str, str]:
 _FAMILY = (r"(?:sister|brother|mum|mom|mother|dad|father|parents|grandmother|grandma|gran|granny|grandfather|"
            r"grandpa|grandparents|aunt|uncle|cousin|wife|husband|partner|boyfriend|girlfriend|fiance|fiancee|kid|"
            r"kids|son|daughter|children|child|baby|niece|nephew|friend|friends|neighbour|neighbor|flatmate|roommate)")
+_MONTHS = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|enero|febrero|"
+           r"marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b")
 _OWNER = r"\b(?:my|mi|mis)\s+(?:(?:own|personal|family|" + _FAMILY + r"\s+s)\s+)?"
 _PRIVATE = re.compile(
     _OWNER + r"(?:smart\s+)?(?:tv|television|games console|playstation|xbox|dog|dogs|cat|cats|pet|pets|puppy|horse|car|boat|bike|motorbike|wedding|honeymoon|flat|"
@@ -98,27 +100,30 @@ _PRIVATE = re.compile(
     r"fiesta)\b"
     # a holiday as a trip, not as leave ("who approves my holidays?" is work)
     r"|\b(?:for|on|during)\s+my\s+(?:family\s+)?(?:holiday|vacation)\b|\bmy\s+(?:family\s+)?holiday\s+(?:to|in|abroad)\b"
-    r"|\b(?:a|my|our)\s+(?:family\s+)?(?:holiday|vacation)\s+(?:in|to)\b|\bhoneymoon\b|\bluna de miel\b"
+    r"|\b(?:a|my|our)\s+(?:family\s+)?(?:holiday|vacation)\s+(?:in|to)\s+(?!" + _MONTHS + r")|\bhoneymoon\b|\bluna de miel\b"
     r"|\bmy\s+" + _FAMILY + r"\s+s\b"  # my kid's scout trip, my sister's wedding
     r"|\bde\s+mi\s+(?:hermana|hermano|madre|padre|abuela|abuelo|hijo|hija|hijos|mujer|marido|novia|novio|pareja)\b"
-    r"|\bmy\s+personal\s+(?!details|data|information|development|file|record|email)\w+"
+    r"|\bmy\s+personal\s+(?:social media|facebook|instagram|tiktok|twitter|bank|finances|life|matters?|car|loans?|debts?)\b"
     r"|\bfamily\s+holiday\b|\bat\s+home\b|\ben\s+casa\b|\bpersonal\s+(?:website|blog|project|car)\b"
     r"|\b(?:flat|apartment|house)\s+i\s+m\s+renting\b|\bapartment\s+block\b|\bblock\s+of\s+flats\b"
-    r"|\boutside\s+(?:of\s+)?work\b|\bnot\s+(?:through|via)\s+(?:work|the\s+(?:company|uni|university|office))\b"
-    r"|\b(?:divorce|divorcio|residents\s+association|comunidad\s+de\s+vecinos|half\s+marathon|marathon|maraton)\b"
+    r"|\boutside\s+(?:of\s+)?work\b(?!\s+(?:hours|time))|\bnot\s+(?:through|via)\s+(?:work|the\s+(?:company|uni|university|office))\b"
+    r"|\b(?:divorce|divorcio|residents\s+association|comunidad\s+de\s+vecinos|marathon|maraton)\b"
     # asking for a recommendation is asking for a business outside the company, not its POC
-    r"|\b(?:recommend|recommendations?|recomendar|recomiendas|recomendais|recomiendan|recomendacion(?:es)?)\b"
+    r"|\b(?:anyone|someone|somebody|you)\s+recommend\b|\b(?:any\s+)?recommendations?\s+for\s+(?:a|an|some)\b"
+    r"|\b(?:alguien|me)\s+(?:puede|podeis|pueden)?\s*recomendar\b|\brecomendaciones?\s+(?:de|para)\s+(?:un|una)\b"
 )
 # ... unless it asks for time off from work for it ("can I take time off for my sister's wedding?").
 _TIME_OFF = re.compile(
     r"\b(?:time off|days? off|(?:annual|sick|maternity|paternity|parental|unpaid|compassionate|special) leave|"
-    r"leave request|on leave|holiday request|book(?:ing)? (?:a |my )?holiday|permiso|dias libres|dias de vacaciones)\b"
+    r"leave request|on leave|holiday request|book(?:ing)? (?:a |my )?holiday|permiso|dias libres|dias de vacaciones|"
+    r"approv\w* (?:my |a |the )?(?:holiday|vacation|leave)|maternity|paternity|parental|pregnan\w*|baby is due|"
+    r"refer\w*|tax code)\b"
 )
 
 
 # A place or an organisation named after "at", "in", "from"... that the directory does not know
 # ("security at Primavera Sound", "a parking fine I got in Seville"): often outside the company.
-_NAMED_PLACE = re.compile(r"\b(?:at|in|from|for|to|near|en|de|desde|para)\s+(?:the\s+|el\s+|la\s+)?"
+_NAMED_PLACE = re.compile(r"\b(?:at|in|from|near|en|desde)\s+(?:the\s+|el\s+|la\s+)?"
                           r"((?:[A-Z][\w'’-]*)(?:\s+(?:de\s+|del\s+)?[A-Z][\w'’-]*)*)")
 _CALENDAR = frozenset("""january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday christmas easter q1 q2 q3 q4 enero febrero marzo

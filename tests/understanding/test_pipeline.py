@@ -80,7 +80,14 @@ def test_questions_about_private_life_are_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", ["my badge stopped opening the lab door", "who approves my holidays?",
                                   "our website is down", "my company car got a parking ticket",
                                   "can I take time off for my sister's wedding?", "how do I update my personal details?",
-                                  "my partner is due in March, how much leave can I take?"])
+                                  "my partner is due in March, how much leave can I take?",
+                                  "Who approves a holiday in August?", "Who approves overtime outside work hours?",
+                                  "Who can recommend a supplier for office chairs?",
+                                  "Who follows up on the audit recommendations?",
+                                  "Who can reset my personal access token for GitHub?",
+                                  "I want to refer my friend's CV for the open role, who handles referrals?",
+                                  "my partner's due in March, who handles paternity pay?",
+                                  "I paid with my personal card, how do I claim it back?"])
 def test_work_questions_with_my_are_not_private_life(text: str) -> None:
     assert not private_life(text)
 
