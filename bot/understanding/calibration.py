@@ -30,7 +30,7 @@ MEANING_ENOUGH = 2.5
 MEANING_CLOSE = 2.0
 LIKELY = 0.85  # each choice names its POC when the right topic is among them with this probability.
 # bench/calibrate.py --cross (each question set scored by weights fitted on the others): at 0.8,
-# 632 of 780 right and 11 `none` questions named; 0.85, 617 and 9; 0.9, 599 and 9.
+# 632 of 780 right and 11 `none` questions named; 0.85, 618 and 9; 0.9, 596 and 9.
 CLOSE = 0.25  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
