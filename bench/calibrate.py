@@ -171,6 +171,8 @@ def fit_weights(rows, l2: float, words_only: bool):
 def cross(folders: list[Path], rows, l2: float, words_only: bool) -> None:
     """Leave one set out: fit on the other sets, score the one left out (a directory and questions
     never fitted on, as a company's own will be). Totals over the sets, by LIKELY."""
+    if len(folders) < 2:
+        sys.exit("--cross needs two question sets or more: one to leave out, the others to fit on")
     sizes = [len(load_questions(f / "questions.yaml")) for f in folders]
     bounds = np.cumsum([0, *sizes])
     grid = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
@@ -248,7 +250,7 @@ def held_out_sure(decided, X: np.ndarray, y: np.ndarray, l2: float) -> None:
     sure = (p >= cal.SURE) & ~by_name
     print(f"held out (leave-one-out) at SURE = {cal.SURE}: sure and right {int((sure & (y == 1)).sum())}, "
           f"sure and wrong {int((sure & (y == 0) & ~nones).sum())}, sure on a `none` question {int((sure & nones).sum())}"
-          f" (highest `none` {float(p[nones & ~by_name].max()):.3f})")
+          f" (highest `none` {float(p[nones & ~by_name].max(initial=0.0)):.3f})")
 
 
 def held_out(scored, X: np.ndarray, y: np.ndarray, l2: float) -> None:
