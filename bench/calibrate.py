@@ -53,7 +53,7 @@ def collect(folders: list[Path], words_only: bool):
                 need = find_need(q.text)
                 named = _named(need, directory) if need.query else None
                 words, meaning = evidence(need, directory)
-                kept = {k: v for k, v in meaning.items() if k in ("phrase", "elsewhere")} if words_only else meaning
+                kept = {k: v for k, v in meaning.items() if k in ("phrase", "elsewhere", "mine")} if words_only else meaning
                 found = cal.features(words, kept, private_life(need.text))
                 rows.append((q.kind, ids.get(q.expect), named.topic_id + offset if named else None, found, order))
     return rows
@@ -184,7 +184,7 @@ def cross(folders: list[Path], rows, l2: float, words_only: bool) -> None:
         texts = [q.text for q in load_questions(folder / "questions.yaml")]
         for row, text in zip(scored, texts):
             kind, expect, named, best, choices, sure, likely, values = row
-            if kind in ("unknown", "decoy") and named is None and not values.get("tie") and (
+            if kind in ("unknown", "decoy") and named is None and not values.get("guard") and (
                     sure >= cal.SURE or likely >= cal.LIKELY):
                 print(f"  named a `none` ({'sure' if sure >= cal.SURE else 'likely'} {sure:.2f}/{likely:.2f}): {text}")
         for at in grid:
@@ -208,7 +208,10 @@ def decide_rows(rows):
         values = cal.decide_features(ranked, top, found)
         explained = [float(found["words"][i]) for i in top]
         choices = [int(order[i]) for i in top[: cal.likely_count([float(ranked[i]) for i in top], explained)]]
-        values["tie"] = float(cal.tied(explained) > 1)  # not a feature: the verdict's own guard
+        # not a feature: the verdict's own guards (words two topics explain alike, private life, the asker's own)
+        values["guard"] = float(cal.tied(explained) > 1 or bool(found["private"][0]) or bool(found["mine"][0]))
+        meaning = float(found["full"][top[0]]) if "full" in found else 0.0
+        values["plausible"] = float(float(found["known"][0]) > 0 or meaning >= cal.MEANING_CLOSE)
         decided.append((kind, expect, named, int(order[top[0]]), choices, values, (ranked, top, found)))
     return decided
 
@@ -272,11 +275,14 @@ def held_out(scored, X: np.ndarray, y: np.ndarray, l2: float) -> None:
 
 def simulate(scored, sure_at: float, close_at: float, likely_at: float) -> tuple[float, int, float]:
     """The eval's rule: sure names the best topic's POC, likely names each choice's POC, a close
-    call and nothing name nobody. (The verdict's other guards are left out: an estimate.)"""
+    call and nothing name nobody; a guarded question is neither sure nor likely. (The verdict's
+    checks of known words and meaning for sure answers are left out: an estimate.)"""
     right = named_none = sure_right = topic_right = 0
     for kind, expect, named, best, choices, sure, likely, values in scored:
-        if values.get("tie"):
+        if values.get("guard"):
             sure = likely = 0.0
+        if not values.get("plausible", 1.0):  # gibberish: no likely answer
+            likely = 0.0
         if named is not None:
             verdict, offered = "sure", [named]
         elif sure >= sure_at:

@@ -140,6 +140,24 @@ def names_elsewhere(text: str, known: Callable[[str], bool]) -> bool:
     return False
 
 
+# The asker's own thing that no topic knows ("my vinted parcel", "my new iphone"): not the company's.
+# English only: a Spanish question to an English directory has unknown words everywhere.
+_KIN = re.compile(_FAMILY + r"|boss|manager|team|colleague|colleagues|coworker|partner")  # people, not things
+_MINE = re.compile(r"\bmy\s+(\w+(?:\s+\w+)?)")
+_QUALITIES = frozenset("new old own first second personal current latest little big brand other usual main".split())
+
+
+def owns_unknown(text: str, known: Callable[[str], bool]) -> bool:
+    """Whether the message speaks of something of the asker's own (the first word that says what,
+    "my new **iphone**") that the directory does not know."""
+    for found in _MINE.finditer(fold(text)):
+        words = content_words(found.group(1))
+        words = words[1:] if len(words) > 1 and words[0] in _QUALITIES else words[:1]
+        if words and not known(words[0]) and not _KIN.fullmatch(words[0]):
+            return True
+    return False
+
+
 def private_life(text: str) -> bool:
     """Whether the message is about the asker's private life (pets, home, car, holidays...)."""
     folded = fold(text)

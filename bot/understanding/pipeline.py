@@ -14,7 +14,7 @@ from bot.understanding.decision import Candidate, Decision, Verdict
 from bot.understanding.meaning import MeaningIndex
 from bot.understanding.model import MODEL_CHARS
 from bot.understanding.names import MatchKind, TopicIndex
-from bot.understanding.need import Need, find_need, names_elsewhere, private_life
+from bot.understanding.need import Need, find_need, names_elsewhere, owns_unknown, private_life
 from bot.understanding.text import fold
 from bot.understanding.vocabulary import content_words
 from bot.understanding.words import TopicDocument, WordIndex, WordScores
@@ -109,7 +109,9 @@ def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np
     words = directory.words.score(head + tail, [1.0] * len(head) + [cal.TAIL_EMPHASIS] * len(tail))
     found = {"phrase": _phrases(need, directory),
              "elsewhere": np.full(len(directory.order), float(names_elsewhere(need.text, directory.words.known)),
-                                  dtype=np.float32)}
+                                  dtype=np.float32),
+             "mine": np.full(len(directory.order), float(not need.long and owns_unknown(need.text, directory.words.known)),
+                             dtype=np.float32)}
     meaning = directory.meaning
     if meaning is None:
         return words, found
@@ -188,7 +190,8 @@ def _weigh(need: Need, directory: Directory) -> Decision:
     stands_out = float(features["full"][top[0]]) if semantic and len(top) else 0.0
     explained = [float(features["words"][i]) for i in top]
     ranks = [float(ranked[i]) for i in top]
-    verdict = cal.verdict(sure, semantic, words.known, stands_out, private, likely, cal.tied(explained) > 1)
+    outside = private or bool(features["mine"][0])  # private life, or a thing of the asker's own no topic knows
+    verdict = cal.verdict(sure, semantic, words.known, stands_out, outside, likely, cal.tied(explained) > 1)
     offered = (cal.likely_count if verdict is Verdict.likely else cal.choices)(ranks, explained)
     return Decision(verdict, candidates, need.query, semantic, sure, likely, offered)
 

@@ -5,7 +5,7 @@ import pytest
 
 from bot.core import Bot
 from bot.messages import Actor, ReplyKind, Request
-from bot.understanding.need import find_need, names_elsewhere, private_life
+from bot.understanding.need import find_need, names_elsewhere, owns_unknown, private_life
 from bot.understanding.pipeline import understand
 from bot.understanding.decision import Verdict
 
@@ -239,6 +239,32 @@ def test_description_parts_are_its_clauses_with_the_topic_name() -> None:
 def test_places_the_directory_does_not_know_are_noticed(text: str, expected: bool) -> None:
     known = {"madrid", "office", "security", "canteen"}
     assert names_elsewhere(text, lambda word: word in known) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("who handles the shipping for my vinted parcel that never arrived", True),
+    ("who do i contact for quality complaints about my new iphone", True),
+    ("¿quién lleva las citas con mi peluquero?", False),  # Spanish to an English directory: unknown words are many
+    ("my screen flickers when I plug in the dock", False),  # what follows the thing says nothing of whose
+    ("my laptop screen is broken, who can help?", False),  # the directory knows laptops and screens
+    ("my sister wants to apply here, who do I tell?", False),  # people of one's own, not things
+    ("who handles the shipping for the parcel?", False),  # nothing of one's own
+])
+def test_a_thing_of_the_askers_own_that_no_topic_knows_is_noticed(text: str, expected: bool) -> None:
+    known = {"laptop", "screen", "broken", "help", "shipping", "parcel", "quality", "complaints", "new", "apply",
+             "handles", "contact", "tell"}
+    assert owns_unknown(text, lambda word: word in known) is expected
+
+
+def test_however_certain_the_scores_a_thing_of_the_askers_own_no_topic_knows_names_nobody(
+        demo_bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Parking for my campervan" shares a topic's word; the campervan is the asker's, not the company's."""
+    from bot.understanding import calibration as cal
+
+    monkeypatch.setattr(cal, "SURE", 0.0)  # every answer would be sure ...
+    monkeypatch.setattr(cal, "LIKELY", 0.0)  # ... or likely
+    assert not named(ask(demo_bot, "who handles parking for my campervan?"))
+    assert named(ask(demo_bot, "who handles parking for the office?"))  # the guard, not the thresholds
 
 
 def test_the_rest_of_a_question_is_weighed_apart_from_the_words_a_topic_explains(demo_bot: Bot) -> None:
