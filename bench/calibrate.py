@@ -175,7 +175,7 @@ def cross(folders: list[Path], rows, l2: float, words_only: bool) -> None:
         sys.exit("--cross needs two question sets or more: one to leave out, the others to fit on")
     sizes = [len(load_questions(f / "questions.yaml")) for f in folders]
     bounds = np.cumsum([0, *sizes])
-    grid = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+    grid = (0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
     totals = {at: [0, 0, 0] for at in grid}
     for i, folder in enumerate(folders):
         left_out = rows[bounds[i]:bounds[i + 1]]
@@ -185,7 +185,7 @@ def cross(folders: list[Path], rows, l2: float, words_only: bool) -> None:
         for row, text in zip(scored, texts):
             kind, expect, named, best, choices, sure, likely, values = row
             if kind in ("unknown", "decoy") and named is None and not values.get("guard") and (
-                    sure >= cal.SURE or likely >= cal.LIKELY):
+                    sure >= cal.SURE or (likely >= cal.LIKELY and values.get("plausible", 1.0))):
                 print(f"  named a `none` ({'sure' if sure >= cal.SURE else 'likely'} {sure:.2f}/{likely:.2f}): {text}")
         for at in grid:
             accuracy, named_none, sure_share = simulate(scored, cal.SURE, cal.CLOSE, at)
@@ -248,7 +248,7 @@ def leave_one_out(X: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
 def held_out_sure(decided, X: np.ndarray, y: np.ndarray, l2: float) -> None:
     """Leave-one-out for DECIDE: sure answers (not by name) right, wrong, and to `none` questions."""
     p = leave_one_out(X, y, l2)
-    by_name = np.asarray([d[2] is not None for d in decided])
+    by_name = np.asarray([d[2] is not None or bool(d[5].get("guard")) for d in decided])  # never sure here
     nones = np.asarray([d[0] in ("unknown", "decoy") for d in decided])  # an ambiguous one sure is "wrong"
     sure = (p >= cal.SURE) & ~by_name
     print(f"held out (leave-one-out) at SURE = {cal.SURE}: sure and right {int((sure & (y == 1)).sum())}, "
@@ -262,6 +262,7 @@ def held_out(scored, X: np.ndarray, y: np.ndarray, l2: float) -> None:
     p = leave_one_out(X, y, l2)
     nones = np.asarray([s[0] in ("unknown", "decoy") for s in scored])
     named = np.asarray([s[2] is not None or s[5] >= cal.SURE for s in scored])  # answered before `likely`
+    p[np.asarray([bool(s[7].get("guard")) or not s[7].get("plausible", 1.0) for s in scored])] = 0.0  # never likely
     top = float(p[nones & ~named].max()) if (nones & ~named).any() else 0.0
     gained = int(((p > top) & (y == 1) & ~named).sum())
     print(f"held out (leave-one-out): highest `none` {top:.3f}; questions not sure that a likely answer gets right "

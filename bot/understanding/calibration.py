@@ -30,8 +30,8 @@ MEANING_ENOUGH = 2.5
 MEANING_CLOSE = 2.0
 LIKELY = 0.75  # each choice names its POC when the right topic is among them with this probability.
 # bench/calibrate.py --cross (each of nine question sets scored by weights fitted on the others): at
-# 0.7, 1,049 of 1,300 right and 25 `none` questions named; 0.75, 1,033 and 22; 0.8, 1,009 and 21;
-# 0.85, 981 and 18; 0.9, 929 and 12.
+# 0.7, 1,053 of 1,300 right and 24 `none` questions named; 0.75, 1,036 and 21; 0.8, 1,012 and 20;
+# 0.85, 983 and 17; 0.9, 931 and 11.
 CLOSE = 0.25  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's

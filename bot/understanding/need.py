@@ -142,20 +142,31 @@ def names_elsewhere(text: str, known: Callable[[str], bool]) -> bool:
 
 # The asker's own thing that no topic knows ("my vinted parcel", "my new iphone"): not the company's.
 # English only: a Spanish question to an English directory has unknown words everywhere.
-_KIN = re.compile(_FAMILY + r"|boss|manager|team|colleague|colleagues|coworker|partner")  # people, not things
-_MINE = re.compile(r"\bmy\s+(\w+(?:\s+\w+)?)")
-_QUALITIES = frozenset("new old own first second personal current latest little big brand other usual main".split())
+_MINE = re.compile(r"\bmy\s+((?:\w+\s+){0,3}\w+)")
+_QUALITIES = frozenset("new brand very old own first second personal current latest little big other usual main".split())
+_PEOPLE = re.compile(_FAMILY + r"|(?:boss|bosse|manager|line manager|supervisor|lead|team lead|tech lead|director|"
+                     r"mentor|buddy|report|direct report|colleague|coworker|co worker|teammate|partner|client|customer|"
+                     r"employee|staff|skip level)s?")  # people, not things: family, and people at work
+_BODY = frozenset("""wrist ankle back knee knees hand hands arm arms leg legs foot feet eye eyes head shoulder neck
+finger fingers hip toe""".split())  # "I hurt my wrist": an injury at work, not a thing of one's own
 
 
 def owns_unknown(text: str, known: Callable[[str], bool]) -> bool:
-    """Whether the message speaks of something of the asker's own (the first word that says what,
-    "my new **iphone**") that the directory does not know."""
-    for found in _MINE.finditer(fold(text)):
-        words = content_words(found.group(1))
-        words = words[1:] if len(words) > 1 and words[0] in _QUALITIES else words[:1]
-        if words and not known(words[0]) and not _KIN.fullmatch(words[0]):
-            return True
-    return False
+    """Whether the message speaks of something of the asker's own ("my new **iphone**": the first
+    word past any qualities) that the directory does not know; time off for it is work."""
+    folded = fold(text)
+    if _TIME_OFF.search(folded):
+        return False
+    return any(_unknown_thing(found.group(1).split(), known) for found in _MINE.finditer(folded))
+
+
+def _unknown_thing(words: list[str], known: Callable[[str], bool]) -> bool:
+    while len(words) > 1 and words[0] in _QUALITIES:
+        words = words[1:]
+    if _PEOPLE.fullmatch(" ".join(words[:2])) or _PEOPLE.fullmatch(words[0]):
+        return False
+    content = content_words(" ".join(words))
+    return bool(content) and content[0] not in _BODY and not known(content[0])
 
 
 def private_life(text: str) -> bool:

@@ -22,6 +22,7 @@ from bot.understanding.words import TopicDocument, WordIndex, WordScores
 _LOGGER = logging.getLogger(__name__)
 _TYPO_WORDS = 5  # a typo of a whole name is looked for in questions up to this many words
 _CONNECTORS = re.compile(r"\s(?:and|y|e|of|de)\s")  # "helth and safty" is "Health & Safety"
+_SHORT_WORDS = 20  # a message up to this many words is a question, read whole for guards
 _SENTENCES = 6  # sentences of a long message read one by one by the model
 _PHRASE_WORDS = 4  # names and aliases are looked for as runs of up to this many words ...
 _PHRASE_WORDS_READ = 80  # ... in the first and last words of the subject and of the context
@@ -110,7 +111,7 @@ def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np
     found = {"phrase": _phrases(need, directory),
              "elsewhere": np.full(len(directory.order), float(names_elsewhere(need.text, directory.words.known)),
                                   dtype=np.float32),
-             "mine": np.full(len(directory.order), float(not need.long and owns_unknown(need.text, directory.words.known)),
+             "mine": np.full(len(directory.order), float(_short(need) and owns_unknown(need.text, directory.words.known)),
                              dtype=np.float32)}
     meaning = directory.meaning
     if meaning is None:
@@ -128,6 +129,11 @@ def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np
     found["sentence"] = scores[len(texts):].max(axis=0) if sentences else scores[0]
     found["off_work"] = np.full_like(scores[0], off_work[0] - scores[0].max())
     return words, found
+
+
+def _short(need: Need) -> bool:
+    """A question, not a chatty message (whose asides say "my weekend"), however many sentences."""
+    return len(need.text.split()) <= _SHORT_WORDS
 
 
 def _rest(words: WordScores, directory: Directory) -> str:

@@ -247,7 +247,12 @@ def test_places_the_directory_does_not_know_are_noticed(text: str, expected: boo
     ("¿quién lleva las citas con mi peluquero?", False),  # Spanish to an English directory: unknown words are many
     ("my screen flickers when I plug in the dock", False),  # what follows the thing says nothing of whose
     ("my laptop screen is broken, who can help?", False),  # the directory knows laptops and screens
+    ("who handles my brand new iphone?", True),  # past a run of qualities
     ("my sister wants to apply here, who do I tell?", False),  # people of one's own, not things
+    ("my team lead is away, who signs this off?", False),  # people at work too
+    ("my line manager and my supervisors are out", False),
+    ("I hurt my wrist lifting a box, where do I report it?", False),  # an injury at work
+    ("who handles my maternity leave for my twins?", False),  # time off is work
     ("who handles the shipping for the parcel?", False),  # nothing of one's own
 ])
 def test_a_thing_of_the_askers_own_that_no_topic_knows_is_noticed(text: str, expected: bool) -> None:
@@ -265,6 +270,18 @@ def test_however_certain_the_scores_a_thing_of_the_askers_own_no_topic_knows_nam
     monkeypatch.setattr(cal, "LIKELY", 0.0)  # ... or likely
     assert not named(ask(demo_bot, "who handles parking for my campervan?"))
     assert named(ask(demo_bot, "who handles parking for the office?"))  # the guard, not the thresholds
+    assert not named(ask(demo_bot, "My campervan needs a space. Who handles parking?"))  # two sentences, one question
+    assert named(ask(demo_bot, "Hi all! Lovely weekend at the lake with my campervan, great weather and great "
+                     "food, the kids loved it. Back to work now. Anyway: who handles parking for the office?"))
+    # a chatty message's asides ("my campervan") are no guard
+
+
+def test_a_likely_answer_needs_a_known_word_or_a_meaning_that_stands_out() -> None:
+    from bot.understanding import calibration as cal
+
+    assert cal.verdict(0.5, True, 0.0, 0.0, likely=0.99) is Verdict.nothing  # "'; DROP TABLE topic; --"
+    assert cal.verdict(0.5, True, 0.5, 0.0, likely=0.99) is Verdict.likely
+    assert cal.verdict(0.5, True, 0.0, cal.MEANING_CLOSE, likely=0.99) is Verdict.likely
 
 
 def test_the_rest_of_a_question_is_weighed_apart_from_the_words_a_topic_explains(demo_bot: Bot) -> None:

@@ -17,8 +17,7 @@ FLOORS = {"atlantica": 0.83, "brightloop": 0.75, "forjaauto": 0.75, "iberline": 
 KNOWN_NAMED = {
     "atlantica": {"who handles the parking fine I got in Seville last weekend?",
                   "who's the contact for recruitment at Inditex? thinking of applying"},
-    "brightloop": {"is there a Brightloop running club? who organises it?",
-                   "who handles billing for my mobile phone contract? Vodafone charged me twice"},
+    "brightloop": {"is there a Brightloop running club? who organises it?"},
     "forjaauto": {"who do i talk to about filing a patent for the new hinge design",
                   "who do i ask about registering the forja trademark in mexico",
                   "who is the point of contact for the works council at seat? my brother works there",
