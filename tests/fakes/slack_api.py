@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from aiohttp import web
 from tests.fakes.server import RecordingServer
 
 RESPONSE_URL = "response_url"  # the method name calls to a response_url are recorded under
+HOLD_SECONDS = 30.0  # longer than any test client waits for an answer
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
     bot_id: str = "B0BOT"
     emails: dict[str, str] = field(default_factory=dict)  # Slack user id -> profile.email
     _delays: dict[str, float] = field(default_factory=dict)
+    _held: dict[str, threading.Event] = field(default_factory=dict)
+    _holding: list[str] = field(default_factory=list)  # held calls in flight, by method
     # Channels the bot is not in: "public" or "private"; and the token's scopes that matter.
     outside: dict[str, str] = field(default_factory=dict)
     scopes: set[str] = field(default_factory=lambda: {"chat:write"})
@@ -69,6 +73,28 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
     def delay(self, method: str, seconds: float) -> None:
         """Answer every call of method only after a while (a slow Slack)."""
         self._delays[method] = seconds
+
+    def hold(self, *methods: str) -> None:
+        """Answer no call of these methods until `release` (a Slack as slow as the test wants,
+        with no race against a timer); a call held past HOLD_SECONDS is answered anyway."""
+        for method in methods:
+            self._held[method] = threading.Event()
+
+    def release(self) -> None:
+        for gate in self._held.values():
+            gate.set()
+
+    def wait_held(self, method: str, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait (polling) until count calls of method are waiting for `release`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                held = self._holding.count(method)
+            if held >= count:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} held {method} call(s) within {timeout}s, got {held}")
+            time.sleep(0.01)
 
     def response_url(self, name: str = "1") -> str:
         return f"{self.base}/response/{name}"
@@ -110,6 +136,8 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
         delay = self._delays.get(method, 0.0)
         if delay:
             await asyncio.sleep(delay)  # a deliberately slow Slack, not a clock
+        if method in self._held:
+            await self._wait_release(method)
         with self._lock:  # the failure was taken when the call came in
             self._calls.append(Call(method, request.path, body, dict(request.headers),
                                     failure.status if failure else 200))
@@ -117,6 +145,15 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
             return web.json_response(payload)
         headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
         return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+
+    async def _wait_release(self, method: str) -> None:
+        with self._lock:
+            self._holding.append(method)
+        try:
+            await asyncio.to_thread(self._held[method].wait, HOLD_SECONDS)
+        finally:
+            with self._lock:
+                self._holding.remove(method)
 
     # -- Slack's answers ---------------------------------------------------
     def _auth_test(self, _: dict) -> dict:

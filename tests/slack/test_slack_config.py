@@ -54,7 +54,7 @@ def test_an_unreachable_slack_api_still_gets_poc_answered_in_the_ack(dead_api_ap
 
         assert answer.status == 200
         assert "*Payroll*" in answer.json()["text"] + str(answer.json().get("blocks"))
-        assert answer.seconds < 1.0
+        assert answer.seconds < SLACK_ACK_SECONDS - 0.3  # the client's retries alone take 3.5 s
 
 
 def test_slack_answering_5xx_does_not_hold_up_the_ack(slack: SlackSender, fake_slack: FakeSlackApi) -> None:
@@ -65,7 +65,7 @@ def test_slack_answering_5xx_does_not_hold_up_the_ack(slack: SlackSender, fake_s
     command = slack.command("mine", user="U0CAROL")  # a command looks the person up first (users.info)
 
     assert lookup.status == 200 and "Payroll" in lookup.json()["text"]
-    assert lookup.seconds < 1.0
+    assert lookup.seconds < SLACK_ACK_SECONDS - 0.3  # the client's retries alone take 3.5 s
     assert command.status == 200 and command.seconds < SLACK_ACK_SECONDS - 0.3
 
 
