@@ -175,7 +175,7 @@ def cross(folders: list[Path], rows, l2: float, words_only: bool) -> None:
         sys.exit("--cross needs two question sets or more: one to leave out, the others to fit on")
     sizes = [len(load_questions(f / "questions.yaml")) for f in folders]
     bounds = np.cumsum([0, *sizes])
-    grid = (0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+    grid = tuple(sorted({0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, cal.LIKELY}))
     totals = {at: [0, 0, 0] for at in grid}
     for i, folder in enumerate(folders):
         left_out = rows[bounds[i]:bounds[i + 1]]

@@ -1,4 +1,4 @@
-"""Every weight and threshold of the decision, in one place, fitted on nine question sets.
+"""Every weight and threshold of the decision, in one place, fitted on eleven question sets.
 
 Each topic gets features from the evidence (the share of the question's words it explains,
 how much closer in meaning it is than the directory's average topic, its lead over the
@@ -28,10 +28,10 @@ KNOWN_WORDS_ONLY = 0.7  # ... and most of the question's words must be the direc
 KNOWN_ENOUGH = 0.5
 MEANING_ENOUGH = 2.5
 MEANING_CLOSE = 2.0
-LIKELY = 0.75  # each choice names its POC when the right topic is among them with this probability.
-# bench/calibrate.py --cross (each of nine question sets scored by weights fitted on the others): at
-# 0.7, 1,053 of 1,300 right and 24 `none` questions named; 0.75, 1,036 and 21; 0.8, 1,012 and 20;
-# 0.85, 983 and 17; 0.9, 931 and 11.
+LIKELY = 0.79  # each choice names its POC when the right topic is among them with this probability.
+# bench/calibrate.py --cross (each of eleven question sets scored by weights fitted on the others): at
+# 0.7, 1,265 of 1,560 right and 29 `none` questions named; 0.75, 1,260 and 24; 0.78, 1,245 and 23;
+# 0.79, 1,242 and 21; 0.8, 1,232 and 21; 0.85, 1,198 and 18; 0.9, 1,140 and 12.
 CLOSE = 0.25  # a short list of topics (no person named) is offered from this certainty
 RELATED = 0.05  # a topic this likely (rank probability) may be offered as a choice ...
 CHOICE_SHARE = 0.1  # ... when it is also at least this share of the best topic's
@@ -63,20 +63,20 @@ def offered(ranks: list[float]) -> int:
     return len(keep)
 
 FEATURES = ("words", "known", "words_lead", "phrase", "full", "head", "sentence", "full_lead", "off_work", "part",
-            "part_lead")
+            "part_lead", "full_sq", "full_part")
 # Fitted by bench/calibrate.py on ../shared/eval and bench/sets/*; words-only when meaning is off
 # (those on the development set alone: refitted on every set, they named a `none` question).
 # RANK: which topic is asked about (a logistic model over every topic).
-RANK = {"bias": -2.866, "words": -2.939, "known": 1.558, "words_lead": 7.59, "phrase": -0.281, "full": 0.803,
-        "head": -0.152, "sentence": -0.137, "full_lead": 24.857, "off_work": -3.589, "part": 0.192,
-        "part_lead": 55.819}
+RANK = {"bias": -3.7, "words": -2.868, "known": 1.565, "words_lead": 7.626, "phrase": 0.036, "full": 1.078,
+        "head": -0.159, "sentence": 0.022, "full_lead": 33.005, "off_work": -10.367, "part": 1.049, "part_lead": 46.582,
+        "full_sq": 0.035, "full_part": -0.467}
 RANK_WORDS_ONLY = {"bias": -4.077, "words": 1.248, "known": 1.757, "words_lead": 11.063, "phrase": 1.644}
 # DECIDE: whether the best-ranked topic is right (a logistic model over the question).
 DECIDE_FEATURES = ("best", "gap", "words", "known", "phrase", "full_lead", "off_work", "private", "part_lead",
                    "rest_off", "rest_z", "rest_best", "elsewhere")
-DECIDE = {"bias": -4.298, "best": 3.139, "gap": 1.613, "words": 0.57, "known": -0.988, "phrase": 0.745,
-          "full_lead": -2.294, "off_work": 15.239, "private": -5.247, "part_lead": 10.108, "rest_off": -14.825,
-          "rest_z": -0.214, "rest_best": 4.032, "elsewhere": -0.488}
+DECIDE = {"bias": -5.521, "best": 3.229, "gap": 1.783, "words": -0.118, "known": -0.475, "phrase": 0.638,
+          "full_lead": -1.076, "off_work": 9.6, "private": -4.719, "part_lead": 8.98, "rest_off": -8.837,
+          "rest_z": 0.039, "rest_best": 4.599, "elsewhere": -0.82}
 DECIDE_WORDS_ONLY = {"bias": -2.041, "best": 1.813, "gap": 3.3, "words": -2.04, "known": 2.182, "phrase": 0.96,
                      "private": -6.442}
 
@@ -92,6 +92,10 @@ def features(words: WordScores, meaning: dict[str, np.ndarray], private: bool = 
             found[name] = _standard(meaning[name])
     if "full" in meaning:
         found["full_lead"] = _lead(meaning["full"])
+        # Meaning is not linear in the standard score: far above the directory's average counts for
+        # more, and so does the whole topic agreeing with its closest clause (left out in turn: +12 right).
+        found["full_sq"] = found["full"] ** 2
+        found["full_part"] = found["full"] * found["part"]
         found["off_work"] = meaning["off_work"]
         found["part_lead"] = _lead(meaning["part"])
         found["part_raw"] = meaning["part"]  # the cosine itself: a model's own scale, not the directory's
@@ -115,9 +119,9 @@ def decide_features(ranked: np.ndarray, order: np.ndarray, found: dict[str, np.n
 # WITHIN: whether the right topic is among the offered choices (a logistic model over the question).
 WITHIN_FEATURES = ("sure", "mass", "known", "words", "off_work", "private", "phrase", "part_raw", "rest_off", "rest_z",
                    "rest_best", "elsewhere")
-WITHIN = {"bias": -20.881, "sure": 2.079, "mass": 2.533, "known": -0.379, "words": -0.489, "off_work": 17.174,
-          "private": -4.147, "phrase": 0.926, "part_raw": 37.083, "rest_off": -23.045, "rest_z": -0.227,
-          "rest_best": -13.379, "elsewhere": -0.77}
+WITHIN = {"bias": -23.476, "sure": 1.969, "mass": 2.772, "known": -0.465, "words": -0.46, "off_work": 17.326,
+          "private": -3.834, "phrase": 0.883, "part_raw": 35.185, "rest_off": -17.153, "rest_z": -0.053,
+          "rest_best": -8.696, "elsewhere": -0.429}
 
 
 LIKELY_OFFERS = 3  # a likely answer offers the best three, each with its POC

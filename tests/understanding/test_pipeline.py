@@ -296,3 +296,22 @@ def test_the_rest_of_a_question_is_weighed_apart_from_the_words_a_topic_explains
     assert "parking" not in _rest(words, directory).split() and "wedding" in _rest(words, directory).split()
     assert {"rest_best", "rest_off", "rest_z", "elsewhere"} <= set(found)
     assert _rest(directory.words.score(["parking"]), directory) == ""  # all explained: nothing apart
+
+
+def test_every_fitted_weight_reads_a_feature_the_evidence_provides() -> None:
+    """A weight whose feature was renamed or dropped would silently stop counting (or fail at rank)."""
+    import numpy as np
+
+    from bot.understanding import calibration as cal
+    from bot.understanding.words import WordScores
+
+    n = 4
+    meaning = {name: np.linspace(0.1, 0.4, n, dtype=np.float32)
+               for name in ("full", "head", "sentence", "part", "phrase", "elsewhere", "mine", "off_work")}
+    meaning.update({name: np.zeros(n, dtype=np.float32) for name in ("rest_best", "rest_off", "rest_z")})
+    found = cal.features(WordScores(np.zeros(n, dtype=np.float32), ("leak",), np.ones(1), 0.5), meaning)
+
+    assert set(cal.RANK) - {"bias"} == set(cal.FEATURES) <= set(found)
+    assert np.allclose(found["full_sq"], found["full"] ** 2)
+    assert np.allclose(found["full_part"], found["full"] * found["part"])
+    assert cal.rank(found).shape == (n,)
