@@ -8,9 +8,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from bot.i18n import detect_language
 from bot.messages import Why
 from bot.understanding import calibration as cal
 from bot.understanding.decision import Candidate, Decision, Verdict
+from bot.understanding.glossary import spanish_to_english
 from bot.understanding.meaning import MeaningIndex
 from bot.understanding.model import MODEL_CHARS
 from bot.understanding.names import MatchKind, TopicIndex
@@ -107,7 +109,8 @@ def _named(need: Need, directory: Directory) -> Candidate | None:
 def evidence(need: Need, directory: Directory) -> tuple[WordScores, dict[str, np.ndarray]]:
     """Each kind of evidence for every topic: words explained, names said, closeness in meaning."""
     head, tail = content_words(need.head), content_words(need.tail)
-    words = directory.words.score(head + tail, [1.0] * len(head) + [cal.TAIL_EMPHASIS] * len(tail))
+    bridge = spanish_to_english() if detect_language(need.text, "en") == "es" else None
+    words = directory.words.score(head + tail, [1.0] * len(head) + [cal.TAIL_EMPHASIS] * len(tail), bridge)
     found = {"phrase": _phrases(need, directory),
              "elsewhere": np.full(len(directory.order), float(names_elsewhere(need.text, directory.words.known)),
                                   dtype=np.float32),
@@ -142,7 +145,7 @@ def _rest(words: WordScores, directory: Directory) -> str:
     if not len(words.scores) or float(words.scores.max()) <= 0:
         return ""
     best = int(directory.words.topic_ids[int(np.argmax(words.scores))])
-    explained = {h.word for h in directory.words.hits(words.words, best, directory.documents)}
+    explained = {h.word for h in directory.words.hits(words.words, best, directory.documents, words.stems)}
     rest = [w for w in words.words if w not in explained]
     return " ".join(rest) if len(rest) < len(words.words) else ""
 
@@ -217,7 +220,7 @@ def _candidate(position: int, confidence: np.ndarray, features: dict[str, np.nda
 
 
 def _why(topic_id: int, words: WordScores, evidence: dict[str, float], directory: Directory) -> Why:
-    hits = directory.words.hits(words.words, topic_id, directory.documents)
+    hits = directory.words.hits(words.words, topic_id, directory.documents, words.stems)
     if hits and evidence["words"] >= cal.WORDS_EXPLAIN:
         field = hits[0].field
         if field == "parent":

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -56,6 +56,8 @@ class WordScores:
     words: tuple[str, ...]  # the question's content words
     weights: np.ndarray  # each word's information (idf times its place in the question)
     known: float  # the share of the question's information that some topic knows
+    # per word, the stems it was matched by: its own, or its translation's ("contrasena": password)
+    stems: tuple[tuple[str, ...], ...] = field(default=())
 
 
 class WordIndex:
@@ -83,27 +85,43 @@ class WordIndex:
 
     def idf(self, word: str) -> float:
         """How informative a word is; a word no topic uses is as informative as the rarest."""
-        found = [self._postings[s][2] for s in variants(word) if s in self._postings]
+        return self._idf(variants(word))
+
+    def _idf(self, stems: Iterable[str]) -> float:
+        found = [self._postings[s][2] for s in stems if s in self._postings]
         return max(found) if found else self.max_idf
 
     def known(self, word: str) -> bool:
         return any(s in self._postings for s in variants(word))
 
-    def score(self, words: Sequence[str], emphasis: Sequence[float] | None = None) -> WordScores:
+    def stems(self, word: str, bridge: Mapping[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+        """What the word is matched by: its own stems, or, when no topic knows it, those of its
+        translations that some topic knows ("contrasena" -> "password" in an English directory)."""
+        own = variants(word)
+        if bridge is None or word not in bridge or any(s in self._postings for s in own):
+            return own
+        bridged = tuple(s for other in bridge[word] for s in variants(other) if s in self._postings)
+        return tuple(dict.fromkeys(bridged)) or own
+
+    def score(self, words: Sequence[str], emphasis: Sequence[float] | None = None,
+              bridge: Mapping[str, tuple[str, ...]] | None = None) -> WordScores:
         """Per topic, the share of the words' information it explains (0..1).
 
         Emphasis below 1 applies only to words some topic knows: context that names another
         topic ("for the emergency team") matters less, but words no topic knows ("for my
-        wedding") always count against every topic.
+        wedding") always count against every topic. A `bridge` gives translations for words
+        no topic knows.
         """
         emphasis = emphasis or [1.0] * len(words)
-        weights = np.asarray([self.idf(w) * (e if self.known(w) else 1.0) for w, e in zip(words, emphasis)],
+        stems = tuple(self.stems(w, bridge) for w in words)
+        known_words = [any(s in self._postings for s in found) for found in stems]
+        weights = np.asarray([self._idf(found) * (e if k else 1.0) for found, e, k in zip(stems, emphasis, known_words)],
                              dtype=np.float32)
         scores = np.zeros(len(self.topic_ids), dtype=np.float32)
         known = 0.0
-        for word, weight in zip(words, weights):
+        for found, weight in zip(stems, weights):
             per_word = None
-            for stem in variants(word):
+            for stem in found:
                 if stem in self._postings:
                     where, field_weight, _ = self._postings[stem]
                     per_word = per_word if per_word is not None else np.zeros_like(scores)
@@ -112,14 +130,16 @@ class WordIndex:
                 scores += weight * per_word
                 known += float(weight)
         total = float(weights.sum()) or 1.0
-        return WordScores(scores / total, tuple(words), weights, known / total)
+        return WordScores(scores / total, tuple(words), weights, known / total, stems)
 
-    def hits(self, words: Sequence[str], topic_id: int, documents: dict[int, TopicDocument]) -> list[WordHit]:
-        """Which of the words the topic uses, and where (for saying why it matched)."""
+    def hits(self, words: Sequence[str], topic_id: int, documents: dict[int, TopicDocument],
+             stems: Sequence[tuple[str, ...]] = ()) -> list[WordHit]:
+        """Which of the words the topic uses, and where (for saying why it matched); `stems`, from
+        the words' scores, are what each word was matched by."""
         doc = documents[topic_id]
         found = []
-        for word in words:
-            mine = set(variants(word))
+        for n, word in enumerate(words):
+            mine = set(stems[n] if n < len(stems) else variants(word))
             for field, text in doc.fields():
                 if any(mine & set(variants(w)) for w in content_words(text)):
                     found.append(WordHit(word, field))

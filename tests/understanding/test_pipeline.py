@@ -315,3 +315,29 @@ def test_every_fitted_weight_reads_a_feature_the_evidence_provides() -> None:
     assert np.allclose(found["full_sq"], found["full"] ** 2)
     assert np.allclose(found["full_part"], found["full"] * found["part"])
     assert cal.rank(found).shape == (n,)
+
+
+def test_a_spanish_word_the_directory_does_not_know_is_matched_by_its_english() -> None:
+    from bot.understanding.glossary import spanish_to_english
+    from bot.understanding.words import TopicDocument, WordIndex
+
+    index = WordIndex([TopicDocument(1, "IT Service Desk", description="Forgotten passwords and broken laptops."),
+                       TopicDocument(2, "Payroll", aliases=("nóminas",), description="Payslips and pay errors.")])
+    bridge = spanish_to_english()
+    words = ["olvidado", "contrasena", "portatil"]
+
+    bridged = index.score(words, bridge=bridge)
+    assert bridged.known == 1.0 and list(bridged.scores).index(max(bridged.scores)) == 0
+    assert index.score(words).known == 0.0  # without the bridge (an English question): unknown words
+    assert index.stems("nominas", bridge) == index.stems("nominas")  # the directory's own Spanish comes first
+    assert [h.word for h in index.hits(words, 1, {1: TopicDocument(1, "IT Service Desk", description=
+            "Forgotten passwords and broken laptops.")}, bridged.stems)] == words
+
+
+def test_the_glossary_is_lowercase_spanish_without_accents_to_english_content_words() -> None:
+    from bot.understanding.glossary import spanish_to_english
+
+    glossary = spanish_to_english()
+    assert len(glossary) > 300
+    assert all(key == key.lower() and key.isascii() and " " not in key for key in glossary)
+    assert all(glossary[key] for key in glossary)

@@ -11,8 +11,8 @@ from integrations.evaluation import load_questions, run_eval, scratch_store
 
 SETS = Path(__file__).resolve().parents[2] / "bench" / "sets"
 # Measured (README, "How questions are understood"); each floor a few questions under it.
-FLOORS = {"atlantica": 0.81, "brightloop": 0.76, "forjaauto": 0.75, "iberline": 0.75, "lexaria": 0.78, "mercado": 0.74,
-          "pixelmoon": 0.78, "prensaviva": 0.75, "solmar": 0.74, "voltaria": 0.83}
+FLOORS = {"atlantica": 0.81, "brightloop": 0.76, "forjaauto": 0.75, "iberline": 0.75, "lexaria": 0.76, "mercado": 0.74,
+          "pixelmoon": 0.78, "prensaviva": 0.74, "solmar": 0.74, "voltaria": 0.83}
 # `none` questions these weights still name someone for (the README says why); any other is a regression.
 KNOWN_NAMED = {
     "atlantica": {"who handles the parking fine I got in Seville last weekend?",
