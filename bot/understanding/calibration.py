@@ -94,8 +94,9 @@ def features(words: WordScores, meaning: dict[str, np.ndarray], private: bool = 
             found[name] = _standard(meaning[name])
     if "full" in meaning:
         found["full_lead"] = _lead(meaning["full"])
-        # Meaning is not linear in the standard score: far above the directory's average counts for
-        # more, and so does the whole topic agreeing with its closest clause (left out in turn: +12 right).
+        # Meaning is not linear in the standard score: its square and its product with the best
+        # clause's, fitted like the rest (left out in turn: +12 right). Only the topics well above the
+        # directory's average are ever in contention: signed or clipped versions measure the same.
         found["full_sq"] = found["full"] ** 2
         found["full_part"] = found["full"] * found["part"]
         found["off_work"] = meaning["off_work"]

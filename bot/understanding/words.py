@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,17 +94,17 @@ class WordIndex:
     def known(self, word: str) -> bool:
         return any(s in self._postings for s in variants(word))
 
-    def stems(self, word: str, bridge: Mapping[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    def stems(self, word: str, bridge: Callable[[str], tuple[str, ...]] | None = None) -> tuple[str, ...]:
         """What the word is matched by: its own stems, or, when no topic knows it, those of its
         translations that some topic knows ("contrasena" -> "password" in an English directory)."""
         own = variants(word)
-        if bridge is None or word not in bridge or any(s in self._postings for s in own):
+        if bridge is None or any(s in self._postings for s in own):
             return own
-        bridged = tuple(s for other in bridge[word] for s in variants(other) if s in self._postings)
+        bridged = tuple(s for other in bridge(word) for s in variants(other) if s in self._postings)
         return tuple(dict.fromkeys(bridged)) or own
 
     def score(self, words: Sequence[str], emphasis: Sequence[float] | None = None,
-              bridge: Mapping[str, tuple[str, ...]] | None = None) -> WordScores:
+              bridge: Callable[[str], tuple[str, ...]] | None = None) -> WordScores:
         """Per topic, the share of the words' information it explains (0..1).
 
         Emphasis below 1 applies only to words some topic knows: context that names another

@@ -10,6 +10,8 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -74,18 +76,23 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
         """Answer every call of method only after a while (a slow Slack)."""
         self._delays[method] = seconds
 
-    def hold(self, *methods: str) -> None:
-        """Answer no call of these methods until `release` (a Slack as slow as the test wants,
-        with no race against a timer); a call held past HOLD_SECONDS is answered anyway."""
+    @contextmanager
+    def holding(self, *methods: str) -> Iterator[None]:
+        """Answer no call of these methods until the block ends (a Slack as slow as the test wants,
+        with no race against a timer); they are answered when it ends, even on a failed assert."""
         for method in methods:
             self._held[method] = threading.Event()
+        try:
+            yield
+        finally:
+            self.release()
 
     def release(self) -> None:
         for gate in self._held.values():
             gate.set()
 
     def wait_held(self, method: str, count: int = 1, timeout: float = 5.0) -> None:
-        """Wait (polling) until count calls of method are waiting for `release`."""
+        """Wait (polling) until count calls of method are being held."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
@@ -149,8 +156,10 @@ class FakeSlackApi(RecordingServer[Call, Failure]):
     async def _wait_release(self, method: str) -> None:
         with self._lock:
             self._holding.append(method)
+        deadline = time.monotonic() + HOLD_SECONDS
         try:
-            await asyncio.to_thread(self._held[method].wait, HOLD_SECONDS)
+            while not self._held[method].is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)  # polled: no thread waits, and the loop can cancel it
         finally:
             with self._lock:
                 self._holding.remove(method)

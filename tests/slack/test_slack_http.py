@@ -487,18 +487,16 @@ def test_tokens_never_appear_in_logs(
 def test_every_request_is_acknowledged_before_slow_background_work_finishes(
     slack: SlackSender, slack_app: RunningApp, fake_slack: FakeSlackApi
 ) -> None:
-    # Slack does not answer these until released: an ack that waited for one would never come
-    # (the sender gives up after 10 s), whatever the machine's speed.
-    fake_slack.hold("chat.postMessage", "users.info")
+    # Slack does not answer these until the block ends: an ack that waited for one would never
+    # come (the sender gives up after 10 s), whatever the machine's speed.
+    with fake_slack.holding("chat.postMessage", "users.info"):
+        mention: Response = slack.event(sr.app_mention(PAYROLL_QUESTION, user="U0QUINN"))
+        command: Response = slack.command("payroll", user="U0CAROL")  # linking Carol is slow work too
 
-    mention: Response = slack.event(sr.app_mention(PAYROLL_QUESTION, user="U0QUINN"))
-    command: Response = slack.command("payroll", user="U0CAROL")  # linking Carol is slow work too
-
-    assert mention.status == command.status == 200
-    assert "POC: <@U0QUINN>" in command.json()["text"]  # the answer itself, in the ack
-    assert fake_slack.calls("chat.postMessage") == []  # not posted yet when Slack had its acks
-    fake_slack.wait_held("users.info")  # Carol is being linked, after her answer
-    fake_slack.release()
+        assert mention.status == command.status == 200
+        assert "POC: <@U0QUINN>" in command.json()["text"]  # the answer itself, in the ack
+        fake_slack.wait_held("chat.postMessage")  # the mention's answer is on its way, unanswered
+        fake_slack.wait_held("users.info")  # Carol is being linked, after her answer
     assert len(fake_slack.wait_for("chat.postMessage", 1)) == 1
     slack_app.drain()
     assert slack_id_of(slack_app.bot.engine, "carol@acme.test") == "U0CAROL"

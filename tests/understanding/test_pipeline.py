@@ -6,6 +6,7 @@ import pytest
 from bot.core import Bot
 from bot.messages import Actor, ReplyKind, Request
 from bot.understanding.need import find_need, names_elsewhere, owns_unknown, private_life
+from bot.understanding.vocabulary import variants
 from bot.understanding.pipeline import understand
 from bot.understanding.decision import Verdict
 
@@ -334,10 +335,34 @@ def test_a_spanish_word_the_directory_does_not_know_is_matched_by_its_english() 
             "Forgotten passwords and broken laptops.")}, bridged.stems)] == words
 
 
-def test_the_glossary_is_lowercase_spanish_without_accents_to_english_content_words() -> None:
-    from bot.understanding.glossary import spanish_to_english
+def test_every_glossary_line_is_a_spanish_word_the_bot_reads_and_english_it_can_match() -> None:
+    from bot.understanding.glossary import PATH
+    from bot.understanding.vocabulary import STOP_WORDS, content_words
 
-    glossary = spanish_to_english()
-    assert len(glossary) > 300
-    assert all(key == key.lower() and key.isascii() and " " not in key for key in glossary)
-    assert all(glossary[key] for key in glossary)
+    lines = PATH.read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("\t") for line in lines]
+    keys = [pair[0] for pair in pairs]
+    # English words, misleading Spanish phrases ("a cargo de", "he estado") and generic translations stay out
+    left_out = {"personal", "red", "local", "extra", "plus", "cargo", "estado", "parte", "falta", "seguro", "equipo"}
+    generic = {"work", "problem", "issue", "new", "change", "day", "system", "service"}
+
+    assert len(lines) > 500 and all(len(pair) == 2 for pair in pairs)  # one tab per line
+    assert len(set(keys)) == len(keys)
+    assert all(key.isascii() and key.isalpha() and key == key.lower() for key in keys)  # folded, one word
+    assert not set(keys) & (STOP_WORDS | left_out)  # a stop word is never looked up
+    assert all(content_words(english) for _, english in pairs)  # nothing reduced to stop words
+    assert not {w for _, english in pairs for w in english.split()} & generic
+
+
+def test_only_a_question_read_as_spanish_is_bridged(demo_bot: Bot) -> None:
+    from bot.understanding.pipeline import evidence
+    from store.db import read_session
+
+    with read_session(demo_bot.engine) as session:
+        directory = demo_bot.directory.get(session=session).understanding
+    spanish, _ = evidence(find_need("¿a quién le paso una queja de un cliente?"), directory)
+    english, _ = evidence(find_need("who do I pass a client's queja to?"), directory)
+
+    assert spanish.stems[spanish.words.index("queja")] == variants("complaint")  # the demo knows complaints
+    assert english.stems == tuple(variants(w) for w in english.words)  # English: the words' own stems only
+    assert spanish.known > english.known
